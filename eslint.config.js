@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // process.env is read in exactly one place: the config loader.
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through AppConfig.' },
+      ],
+    },
+  },
+  {
+    files: [
+      'libs/common/config/**',
+      'src/main.ts',
+      'src/cli.ts',
+      'test/**',
+      'bench/**',
+      'scripts/**',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

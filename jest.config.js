@@ -1,0 +1,20 @@
+/** Jest runs the TypeScript sources as native ES modules, compiled by SWC (see README: "Why ESM"). */
+const swc = JSON.parse(
+  (await import('node:fs')).readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'),
+);
+delete swc.$schema;
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swc, swcrc: false }] },
+  // ESM-only packages that CommonJS dependencies require(): jest cannot require(esm) on Node 20,
+  // so they are compiled to CommonJS when reached that way.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  testMatch: ['<rootDir>/{src,libs,test}/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

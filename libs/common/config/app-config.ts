@@ -1,0 +1,123 @@
+import { accessSync, constants } from 'node:fs';
+import { z } from 'zod';
+
+export const APP_ROLES = ['api', 'worker', 'scheduler'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
+  );
+
+const readableFile = z.string().refine(
+  (path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must name a readable file' },
+);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: integer(10, 1, 200),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" or "-" (at most 64)')
+    .default('tenantops'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: integer(3000, 0, 65535),
+  APP_ROLES: z
+    .string()
+    .default(APP_ROLES.join(','))
+    .transform((value) => [...new Set(value.split(',').map((role) => role.trim()))])
+    .pipe(z.array(z.enum(APP_ROLES)).min(1)),
+  SECRETS_KEY: z.string().min(32, 'must be at least 32 characters'),
+  GRAPH_BASE_URL: url(['https:']).default('https://graph.microsoft.com'),
+  GRAPH_LOGIN_URL: url(['https:']).default('https://login.microsoftonline.com'),
+  GRAPH_CA_CERT: readableFile.optional(),
+  RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
+  RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
+  RUN_RETENTION_DAYS: integer(90, 1, 3650),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+});
+
+/** The one typed configuration of a TenantOps process, validated once at boot. */
+export interface AppConfig {
+  env: 'production' | 'development' | 'test';
+  database: { url: string; poolSize: number };
+  redis: { url: string; prefix: string };
+  http: { host: string; port: number; bodyLimitBytes: number };
+  roles: readonly AppRole[];
+  secretsKey: string;
+  graph: { baseUrl: string; loginUrl: string; caCertPath: string | undefined };
+  runs: { staleQueuedMinutes: number; lostMinutes: number; retentionDays: number };
+  logLevel: string;
+}
+
+/** Injection token for the {@link AppConfig} object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses environment variables into an {@link AppConfig}. Every bad or missing variable is
+ * reported by name in one {@link ConfigError}; values are never echoed (they may be secrets).
+ */
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const blankAsMissing = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(blankAsMissing);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message:
+          issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is required'
+            : issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    roles: e.APP_ROLES,
+    secretsKey: e.SECRETS_KEY,
+    graph: { baseUrl: e.GRAPH_BASE_URL, loginUrl: e.GRAPH_LOGIN_URL, caCertPath: e.GRAPH_CA_CERT },
+    runs: {
+      staleQueuedMinutes: e.RUN_STALE_QUEUED_MINUTES,
+      lostMinutes: e.RUN_LOST_MINUTES,
+      retentionDays: e.RUN_RETENTION_DAYS,
+    },
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,4 @@
+export * from './app-error.js';
+export * from './problem.js';
+export * from './problem.filter.js';
+export * from './validation.js';

@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { TransactionRunner } from '../common/db/index.js';
+import type { Actor } from './actor.js';
+import { ApiTokenRepository, type TokenHolder } from './repositories/api-token.repository.js';
+import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { UserRepository } from './repositories/user.repository.js';
+import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
+
+/** `tops_<12-char lookup prefix><32-char secret>`, base62: 256 bits of randomness in all. */
+const TOKEN_PATTERN = /^tops_([A-Za-z0-9]{12})[A-Za-z0-9]{32}$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** `last_used_at` is a hint for operators, not an access log: refresh it at most this often. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function randomBase62(length: number): string {
+  // 248 = 4 * 62: rejecting bytes above it keeps every character equally likely.
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+    }
+  }
+  return out;
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+@Injectable()
+export class ApiTokensService {
+  private readonly logger = new Logger(ApiTokensService.name);
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly tokens: ApiTokenRepository,
+    private readonly users: UserRepository,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  /** Creates a personal API token. The plain token is returned once and never stored. */
+  issue(userId: string, name: string, actor: Actor): Promise<{ id: string; token: string }> {
+    return this.transactions.run(async (tx) => {
+      if (!(await this.users.findById(userId))) {
+        throw new TenancyError(
+          TenancyErrorCode.UserNotFound,
+          `User ${JSON.stringify(userId)} was not found.`,
+        );
+      }
+      const prefix = randomBase62(12);
+      const token = `tops_${prefix}${randomBase62(32)}`;
+      const row = await this.tokens.insert({ userId, name, prefix, tokenHash: sha256(token) }, tx);
+      await this.audit.record(
+        {
+          actor,
+          action: 'api_token.create',
+          target: { type: 'api_token', id: row.id },
+          details: { userId },
+        },
+        tx,
+      );
+      return { id: row.id, token };
+    });
+  }
+
+  revoke(tokenId: string, actor: Actor): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      if (!(await this.tokens.revoke(tokenId, tx))) {
+        throw new TenancyError(
+          TenancyErrorCode.TokenNotFound,
+          `API token ${JSON.stringify(tokenId)} was not found.`,
+        );
+      }
+      await this.audit.record(
+        { actor, action: 'api_token.revoke', target: { type: 'api_token', id: tokenId } },
+        tx,
+      );
+    });
+  }
+
+  /** The holder of a live token, or null for anything malformed, unknown or revoked. */
+  async authenticate(token: string): Promise<TokenHolder | null> {
+    const match = TOKEN_PATTERN.exec(token);
+    if (!match) return null;
+    const holder = await this.tokens.findLiveHolderByPrefix(match[1]!);
+    if (!holder || !timingSafeEqual(holder.tokenHash, sha256(token))) return null;
+    if (!holder.lastUsedAt || Date.now() - holder.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      this.tokens
+        .touchLastUsed(holder.tokenId)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not record token use'));
+    }
+    return holder;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './actor.js';
+export * from './api-tokens.service.js';
+export type { TokenHolder } from './repositories/api-token.repository.js';
+export type { MembershipWithWorkspace } from './repositories/membership.repository.js';
+export * from './roles.js';
+export * from './tenancy.errors.js';
+export * from './tenancy.module.js';
+export * from './tenants.service.js';
+export * from './users.service.js';
+export * from './workspaces.service.js';

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { Tx } from '../../common/db/index.js';
+import { MembershipEntity } from '../entities/membership.entity.js';
+import type { Role } from '../roles.js';
+
+export interface MembershipWithWorkspace {
+  workspaceId: string;
+  workspaceName: string;
+  role: Role;
+}
+
+@Injectable()
+export class MembershipRepository {
+  constructor(
+    @InjectRepository(MembershipEntity) private readonly memberships: Repository<MembershipEntity>,
+  ) {}
+
+  findRole(workspaceId: string, userId: string, tx: Tx): Promise<MembershipEntity | null> {
+    return tx.manager.findOneBy(MembershipEntity, { workspaceId, userId });
+  }
+
+  countOwners(workspaceId: string, tx: Tx): Promise<number> {
+    return tx.manager.countBy(MembershipEntity, { workspaceId, role: 'owner' });
+  }
+
+  async upsert(workspaceId: string, userId: string, role: Role, tx: Tx): Promise<MembershipEntity> {
+    const rows: MembershipEntity[] = await tx.manager.query(
+      `INSERT INTO workspace_memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = excluded.role, updated_at = now()
+       RETURNING workspace_id AS "workspaceId", user_id AS "userId", role,
+                 created_at AS "createdAt", updated_at AS "updatedAt"`,
+      [workspaceId, userId, role],
+    );
+    return rows[0]!;
+  }
+
+  findForUser(userId: string): Promise<MembershipWithWorkspace[]> {
+    return this.memberships.query(
+      `SELECT m.workspace_id AS "workspaceId", w.name AS "workspaceName", m.role
+         FROM workspace_memberships m JOIN workspaces w ON w.id = m.workspace_id
+        WHERE m.user_id = $1
+        ORDER BY w.name, w.id`,
+      [userId],
+    );
+  }
+}

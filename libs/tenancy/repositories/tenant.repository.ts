@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import type { Tx } from '../../common/db/index.js';
+import { TenantEntity } from '../entities/tenant.entity.js';
+
+type TenantInsert = Pick<
+  TenantEntity,
+  'id' | 'workspaceId' | 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'
+>;
+export type TenantChanges = Partial<
+  Pick<TenantEntity, 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'>
+>;
+
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION;
+}
+
+@Injectable()
+export class TenantRepository {
+  constructor(@InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>) {}
+
+  /** Inserts the tenant; returns null when the workspace already manages that Entra tenant. */
+  async insertUnlessDuplicate(tenant: TenantInsert, tx: Tx): Promise<TenantEntity | null> {
+    try {
+      await tx.manager.query('SAVEPOINT tenant_insert');
+      const saved = await tx.manager.save(tx.manager.create(TenantEntity, tenant));
+      await tx.manager.query('RELEASE SAVEPOINT tenant_insert');
+      return saved;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await tx.manager.query('ROLLBACK TO SAVEPOINT tenant_insert');
+      return null;
+    }
+  }
+
+  findLive(id: string, tx?: Tx): Promise<TenantEntity | null> {
+    const manager = tx?.manager ?? this.tenants.manager;
+    return manager.findOneBy(TenantEntity, { id, deletedAt: IsNull() });
+  }
+
+  /** Just enough to place a tenant in its workspace (authorisation), without the secret. */
+  async findLiveScope(id: string): Promise<{ workspaceId: string } | null> {
+    const row = await this.tenants.findOne({
+      select: { workspaceId: true },
+      where: { id, deletedAt: IsNull() },
+    });
+    return row ? { workspaceId: row.workspaceId } : null;
+  }
+
+  listLiveByWorkspace(workspaceId: string): Promise<TenantEntity[]> {
+    return this.tenants.find({
+      where: { workspaceId, deletedAt: IsNull() },
+      order: { displayName: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** Applies the changes; returns null when they would duplicate another live tenant. */
+  async updateUnlessDuplicate(
+    id: string,
+    changes: TenantChanges,
+    tx: Tx,
+  ): Promise<TenantEntity | null> {
+    try {
+      await tx.manager.query('SAVEPOINT tenant_update');
+      await tx.manager.update(TenantEntity, { id }, changes);
+      await tx.manager.query('RELEASE SAVEPOINT tenant_update');
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      await tx.manager.query('ROLLBACK TO SAVEPOINT tenant_update');
+      return null;
+    }
+    return tx.manager.findOneByOrFail(TenantEntity, { id });
+  }
+
+  async softDelete(id: string, tx: Tx): Promise<void> {
+    await tx.manager.update(TenantEntity, { id }, { deletedAt: () => 'now()' });
+  }
+}

@@ -1,0 +1,25 @@
+import { AppError } from '../common/errors/index.js';
+
+export enum TenancyErrorCode {
+  WorkspaceNotFound = 'tenancy.workspace_not_found',
+  UserNotFound = 'tenancy.user_not_found',
+  TokenNotFound = 'tenancy.token_not_found',
+  EmailTaken = 'tenancy.email_taken',
+  TenantExists = 'tenancy.tenant_exists',
+  LastOwner = 'tenancy.last_owner',
+}
+
+const STATUS: Record<TenancyErrorCode, number> = {
+  [TenancyErrorCode.WorkspaceNotFound]: 404,
+  [TenancyErrorCode.UserNotFound]: 404,
+  [TenancyErrorCode.TokenNotFound]: 404,
+  [TenancyErrorCode.EmailTaken]: 409,
+  [TenancyErrorCode.TenantExists]: 409,
+  [TenancyErrorCode.LastOwner]: 409,
+};
+
+export class TenancyError extends AppError<TenancyErrorCode> {
+  get status(): number {
+    return STATUS[this.code];
+  }
+}

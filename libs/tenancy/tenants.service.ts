@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TransactionRunner } from '../common/db/index.js';
+import { CommonError, CommonErrorCode, RecordNotFoundError } from '../common/errors/index.js';
+import type { Actor } from './actor.js';
+import type { TenantEntity } from './entities/tenant.entity.js';
+import { ProviderSecretCipher } from './provider-secret.cipher.js';
+import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { TenantRepository, type TenantChanges } from './repositories/tenant.repository.js';
+import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
+
+/** A managed tenant as the rest of the product sees it: the provider secret never leaves here. */
+export interface Tenant {
+  id: string;
+  workspaceId: string;
+  displayName: string;
+  entraTenantId: string;
+  clientId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TenantInput {
+  displayName: string;
+  entraTenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The provider connection, decrypted for a Graph call and held in memory only. */
+export interface ProviderCredentials {
+  entraTenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+function toTenant(row: TenantEntity): Tenant {
+  const { id, workspaceId, displayName, entraTenantId, clientId, createdAt, updatedAt } = row;
+  return { id, workspaceId, displayName, entraTenantId, clientId, createdAt, updatedAt };
+}
+
+const duplicate = () =>
+  new TenancyError(
+    TenancyErrorCode.TenantExists,
+    'This workspace already manages that Entra tenant.',
+  );
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly tenants: TenantRepository,
+    private readonly cipher: ProviderSecretCipher,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  create(workspaceId: string, input: TenantInput, actor: Actor): Promise<Tenant> {
+    const id = randomUUID();
+    return this.transactions.run(async (tx) => {
+      const row = await this.tenants.insertUnlessDuplicate(
+        {
+          id,
+          workspaceId,
+          displayName: input.displayName,
+          entraTenantId: input.entraTenantId,
+          clientId: input.clientId,
+          clientSecretEncrypted: this.cipher.encrypt(input.clientSecret, id),
+        },
+        tx,
+      );
+      if (!row) throw duplicate();
+      await this.audit.record(
+        {
+          actor,
+          action: 'tenant.create',
+          target: { type: 'tenant', id },
+          workspaceId,
+          tenantId: id,
+          details: { displayName: input.displayName, entraTenantId: input.entraTenantId },
+        },
+        tx,
+      );
+      return toTenant(row);
+    });
+  }
+
+  async get(id: string): Promise<Tenant> {
+    const row = await this.tenants.findLive(id);
+    if (!row) throw new RecordNotFoundError('Tenant');
+    return toTenant(row);
+  }
+
+  async list(workspaceId: string): Promise<Tenant[]> {
+    return (await this.tenants.listLiveByWorkspace(workspaceId)).map(toTenant);
+  }
+
+  update(id: string, input: Partial<TenantInput>, actor: Actor): Promise<Tenant> {
+    if (Object.keys(input).length === 0) {
+      throw new CommonError(CommonErrorCode.Validation, 'Name at least one field to change.');
+    }
+    return this.transactions.run(async (tx) => {
+      const current = await this.tenants.findLive(id, tx);
+      if (!current) throw new RecordNotFoundError('Tenant');
+      const { clientSecret, ...plain } = input;
+      const changes: TenantChanges = { ...plain };
+      if (clientSecret !== undefined)
+        changes.clientSecretEncrypted = this.cipher.encrypt(clientSecret, id);
+      const row = await this.tenants.updateUnlessDuplicate(id, changes, tx);
+      if (!row) throw duplicate();
+      await this.audit.record(
+        {
+          actor,
+          action: 'tenant.update',
+          target: { type: 'tenant', id },
+          workspaceId: current.workspaceId,
+          tenantId: id,
+          // Names of the changed fields only: values may be secret.
+          details: { fields: Object.keys(input).sort() },
+        },
+        tx,
+      );
+      return toTenant(row);
+    });
+  }
+
+  remove(id: string, actor: Actor): Promise<void> {
+    return this.transactions.run(async (tx) => {
+      const current = await this.tenants.findLive(id, tx);
+      if (!current) throw new RecordNotFoundError('Tenant');
+      await this.tenants.softDelete(id, tx);
+      await this.audit.record(
+        {
+          actor,
+          action: 'tenant.delete',
+          target: { type: 'tenant', id },
+          workspaceId: current.workspaceId,
+          tenantId: id,
+        },
+        tx,
+      );
+    });
+  }
+
+  /** Where the tenant belongs, for authorisation; null when it does not exist (or was deleted). */
+  findScope(id: string): Promise<{ workspaceId: string } | null> {
+    return this.tenants.findLiveScope(id);
+  }
+
+  async providerCredentials(id: string): Promise<ProviderCredentials> {
+    const row = await this.tenants.findLive(id);
+    if (!row) throw new RecordNotFoundError('Tenant');
+    return {
+      entraTenantId: row.entraTenantId,
+      clientId: row.clientId,
+      clientSecret: this.cipher.decrypt(row.clientSecretEncrypted, id),
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../common/db/index.js';
+import type { Actor } from './actor.js';
+import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { UserRepository } from './repositories/user.repository.js';
+import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly users: UserRepository,
+    private readonly audit: AuditLogRepository,
+  ) {}
+
+  create(email: string, name: string, actor: Actor): Promise<User> {
+    return this.transactions.run(async (tx) => {
+      const user = await this.users.insertUnlessEmailTaken(email.trim(), name.trim(), tx);
+      if (!user)
+        throw new TenancyError(
+          TenancyErrorCode.EmailTaken,
+          'A user with this e-mail address already exists.',
+        );
+      await this.audit.record(
+        { actor, action: 'user.create', target: { type: 'user', id: user.id } },
+        tx,
+      );
+      return user;
+    });
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user)
+      throw new TenancyError(
+        TenancyErrorCode.UserNotFound,
+        `User ${JSON.stringify(id)} was not found.`,
+      );
+    return user;
+  }
+}

@@ -1,0 +1,4 @@
+import { PlatformFoundation1795449600000 } from './1795449600000-platform-foundation.js';
+
+/** Every migration, oldest first. A landed migration is never edited: add a new one. */
+export const migrations = [PlatformFoundation1795449600000];

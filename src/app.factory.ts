@@ -1,0 +1,61 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from '../libs/common/config/index.js';
+import { createValidationPipe, ProblemFilter } from '../libs/common/errors/index.js';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's `X-Request-Id` is kept when it is safe to log; otherwise a fresh one is made. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+  // pino-http reads it from the raw request, so the logs and the problem bodies agree.
+  (req as IncomingMessage & { id?: string }).id = id;
+  return id;
+}
+
+/** Builds the configured application (not yet listening): the one recipe for main and tests. */
+export async function createApp(
+  config: AppConfig,
+  options: AppModuleOptions = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: requestId,
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options),
+    adapter,
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      void reply.header('x-request-id', request.id);
+    });
+  app.enableShutdownHooks();
+
+  if (config.roles.includes('api')) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('TenantOps')
+        .setDescription('Operation runs for Microsoft Intune / Entra ID tenants.')
+        .setVersion('0.1.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal API token' })
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  }
+  return app;
+}

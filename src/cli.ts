@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Logger } from 'nestjs-pino';
+import pino from 'pino';
+import {
+  AppConfigModule,
+  ConfigError,
+  parseConfig,
+  type AppConfig,
+} from '../libs/common/config/index.js';
+import { DatabaseModule, runMigrations } from '../libs/common/db/index.js';
+import { AppError } from '../libs/common/errors/index.js';
+import { isUuid } from '../libs/common/ids.js';
+import { LoggingModule } from '../libs/common/logging/index.js';
+import {
+  ApiTokensService,
+  CLI_ACTOR,
+  ROLES,
+  TenancyModule,
+  UsersService,
+  WorkspacesService,
+  type Role,
+} from '../libs/tenancy/index.js';
+
+/** What operator commands need: the database and the services, without HTTP or queues. */
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        // stdout carries the command's one JSON result; logs go to stderr.
+        LoggingModule.forRoot(config, { destination: pino.destination({ dest: 2, sync: true }) }),
+        DatabaseModule,
+        TenancyModule,
+      ],
+    };
+  }
+}
+
+function uuid(name: string) {
+  return (value: string): string => {
+    if (!isUuid(value)) throw new InvalidArgumentError(`${name} must be a UUID.`);
+    return value;
+  };
+}
+
+function text(name: string, max: number) {
+  return (value: string): string => {
+    const trimmed = value.trim();
+    if (trimmed.length < 1 || trimmed.length > max) {
+      throw new InvalidArgumentError(`${name} must be 1 to ${max} characters.`);
+    }
+    return trimmed;
+  };
+}
+
+function email(value: string): string {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) || value.length > 320) {
+    throw new InvalidArgumentError('email must be an e-mail address.');
+  }
+  return value;
+}
+
+function print(result: object): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Operator commands log warnings and errors only, unless LOG_LEVEL says otherwise. */
+function cliConfig(): AppConfig {
+  return parseConfig({ LOG_LEVEL: 'warn', ...process.env });
+}
+
+async function withApp<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const config = cliConfig();
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('tenantops')
+    .description('TenantOps operator commands. Each prints one JSON object on stdout.')
+    .exitOverride()
+    .showHelpAfterError(false);
+
+  program
+    .command('db:migrate')
+    .description('Apply pending database migrations.')
+    .action(async () => {
+      const applied = await runMigrations(cliConfig().database.url);
+      print({ applied });
+    });
+
+  program
+    .command('workspace:create')
+    .description('Create a workspace (an MSP).')
+    .requiredOption('--name <name>', 'display name', text('name', 200))
+    .action(async ({ name }: { name: string }) => {
+      const workspace = await withApp((app) => app.get(WorkspacesService).create(name, CLI_ACTOR));
+      print({ id: workspace.id });
+    });
+
+  program
+    .command('user:create')
+    .description('Create a user.')
+    .requiredOption('--email <email>', 'e-mail address (unique)', email)
+    .requiredOption('--name <name>', 'display name', text('name', 200))
+    .action(async ({ email, name }: { email: string; name: string }) => {
+      const user = await withApp((app) => app.get(UsersService).create(email, name, CLI_ACTOR));
+      print({ id: user.id });
+    });
+
+  program
+    .command('member:add')
+    .description('Add a user to a workspace with a role (or change their role).')
+    .requiredOption('--workspace <id>', 'workspace id', uuid('workspace'))
+    .requiredOption('--user <id>', 'user id', uuid('user'))
+    .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+    .action(async ({ workspace, user, role }: { workspace: string; user: string; role: Role }) => {
+      const { membership } = await withApp((app) =>
+        app.get(WorkspacesService).addMember(workspace, user, role, CLI_ACTOR),
+      );
+      print({
+        workspaceId: membership.workspaceId,
+        userId: membership.userId,
+        role: membership.role,
+      });
+    });
+
+  program
+    .command('token:create')
+    .description('Create a personal API token for a user. The token is shown only this once.')
+    .requiredOption('--user <id>', 'user id', uuid('user'))
+    .option('--name <name>', 'label for the token', text('name', 200), 'cli')
+    .action(async ({ user, name }: { user: string; name: string }) => {
+      const issued = await withApp((app) => app.get(ApiTokensService).issue(user, name, CLI_ACTOR));
+      print({ id: issued.id, token: issued.token });
+    });
+
+  program
+    .command('token:revoke')
+    .description('Revoke an API token by its id.')
+    .requiredOption('--id <id>', 'token id', uuid('id'))
+    .action(async ({ id }: { id: string }) => {
+      await withApp((app) => app.get(ApiTokensService).revoke(id, CLI_ACTOR));
+      print({ id, revoked: true });
+    });
+
+  return program;
+}
+
+/** Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad usage. */
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message; help and version requests are not errors.
+      process.exit(error.exitCode === 0 ? 0 : 2);
+    }
+    const message =
+      error instanceof ConfigError || error instanceof AppError
+        ? error.message
+        : `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  });

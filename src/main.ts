@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { ConfigError, parseConfig } from '../libs/common/config/index.js';
+import { createApp } from './app.factory.js';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const app = await createApp(config);
+  if (config.roles.includes('api')) {
+    await app.listen(config.http.port, config.http.host);
+  } else {
+    await app.init();
+  }
+}
+
+main().catch((error: unknown) => {
+  // A bad configuration stops the process before anything starts, naming each variable.
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
+  process.exit(1);
+});

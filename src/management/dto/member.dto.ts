@@ -1,0 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsUUID } from 'class-validator';
+import { ROLES, type Role } from '../../../libs/tenancy/index.js';
+import type { Membership } from '../../../libs/tenancy/index.js';
+
+export class AddMemberDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('loose')
+  userId!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class MembershipDto {
+  @ApiProperty({ format: 'uuid' }) workspaceId!: string;
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+
+  static from(membership: Membership): MembershipDto {
+    return Object.assign(new MembershipDto(), membership);
+  }
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Capability,
+  CurrentPrincipal,
+  Principal,
+  RequireCapability,
+} from '../../libs/authz/index.js';
+import { TenantsService } from '../../libs/tenancy/index.js';
+import { TenantDto, UpdateTenantDto } from './dto/tenant.dto.js';
+
+const TENANT = { record: 'tenant', param: 'tenantId' };
+
+@ApiTags('tenants')
+@Controller('tenants/:tenantId')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Get()
+  @RequireCapability(Capability.TenantView, TENANT)
+  @ApiOperation({ summary: 'One managed tenant (never its secret).' })
+  @ApiOkResponse({ type: TenantDto })
+  async get(@Param('tenantId') tenantId: string): Promise<TenantDto> {
+    return TenantDto.from(await this.tenants.get(tenantId));
+  }
+
+  @Patch()
+  @RequireCapability(Capability.TenantManage, TENANT)
+  @ApiOperation({ summary: 'Change the display name or the provider connection.' })
+  @ApiOkResponse({ type: TenantDto })
+  async update(
+    @Param('tenantId') tenantId: string,
+    @Body() body: UpdateTenantDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TenantDto> {
+    return TenantDto.from(await this.tenants.update(tenantId, body, principal.actor));
+  }
+
+  @Delete()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @RequireCapability(Capability.TenantManage, TENANT)
+  @ApiOperation({ summary: 'Stop managing the tenant. Its history stays readable by its runs.' })
+  @ApiNoContentResponse()
+  async remove(
+    @Param('tenantId') tenantId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    await this.tenants.remove(tenantId, principal.actor);
+  }
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import {
+  Capability,
+  CurrentPrincipal,
+  Principal,
+  RequireCapability,
+} from '../../libs/authz/index.js';
+import { TenantsService, WorkspacesService } from '../../libs/tenancy/index.js';
+import { AddMemberDto, MembershipDto } from './dto/member.dto.js';
+import { CreateTenantDto, TenantDto, TenantListDto } from './dto/tenant.dto.js';
+
+const WORKSPACE = { record: 'workspace', param: 'workspaceId' };
+
+@ApiTags('workspaces')
+@Controller('workspaces/:workspaceId')
+export class WorkspacesController {
+  constructor(
+    private readonly workspaces: WorkspacesService,
+    private readonly tenants: TenantsService,
+  ) {}
+
+  @Post('members')
+  @RequireCapability(Capability.WorkspaceManage, WORKSPACE)
+  @ApiOperation({ summary: 'Add a user to the workspace, or change the role of a member.' })
+  @ApiCreatedResponse({ type: MembershipDto, description: 'The user became a member.' })
+  @ApiOkResponse({ type: MembershipDto, description: 'The member now has the role.' })
+  async addMember(
+    @Param('workspaceId') workspaceId: string,
+    @Body() body: AddMemberDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MembershipDto> {
+    const { membership, created } = await this.workspaces.addMember(
+      workspaceId,
+      body.userId,
+      body.role,
+      principal.actor,
+    );
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return MembershipDto.from(membership);
+  }
+
+  @Post('tenants')
+  @HttpCode(HttpStatus.CREATED)
+  @RequireCapability(Capability.TenantManage, WORKSPACE)
+  @ApiOperation({ summary: 'Add a managed tenant with its provider connection.' })
+  @ApiCreatedResponse({ type: TenantDto })
+  async createTenant(
+    @Param('workspaceId') workspaceId: string,
+    @Body() body: CreateTenantDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TenantDto> {
+    const tenant = await this.tenants.create(workspaceId, body, principal.actor);
+    void reply.header('location', `/tenants/${tenant.id}`);
+    return TenantDto.from(tenant);
+  }
+
+  @Get('tenants')
+  @RequireCapability(Capability.TenantView, WORKSPACE)
+  @ApiOperation({ summary: 'The managed tenants of the workspace, by display name.' })
+  @ApiOkResponse({ type: TenantListDto })
+  async listTenants(@Param('workspaceId') workspaceId: string): Promise<TenantListDto> {
+    return { items: (await this.tenants.list(workspaceId)).map(TenantDto.from) };
+  }
+}

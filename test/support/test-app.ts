@@ -1,0 +1,61 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { parseConfig, type AppConfig } from '../../libs/common/config/index.js';
+import { createApp } from '../../src/app.factory.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { TEST_REDIS_URL, TEST_SECRETS_KEY, testRunId } from './environment.js';
+import { HttpClient } from './http.js';
+import { World } from './world.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  http: HttpClient;
+  world: World;
+  db: TestDatabase;
+  /** Every log line the app wrote, as written (JSON text). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+let instances = 0;
+
+/** Environment for a process under test: its own database and Redis prefix. */
+export function testEnvironment(
+  db: TestDatabase,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: `test:${testRunId()}:${process.pid}-${++instances}`,
+    SECRETS_KEY: TEST_SECRETS_KEY,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/** Boots the real AppModule on a loopback port against real PostgreSQL and Redis. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = parseConfig(testEnvironment(db, { HOST: '127.0.0.1', PORT: '0', ...env }));
+  const logs: string[] = [];
+  const app = await createApp(config, {
+    logging: { destination: { write: (line: string) => logs.push(line) } },
+  });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    config,
+    http: new HttpClient(`http://127.0.0.1:${address.port}`),
+    world: new World(app),
+    db,
+    logs,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
