@@ -20,6 +20,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['*.js'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly' } },
+  },
+  {
+    // Response bodies in tests are arbitrary JSON, asserted on field by field.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: [
       'libs/common/config/**',
       'src/main.ts',
