@@ -20,8 +20,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js'],
-    languageOptions: { globals: { URL: 'readonly', process: 'readonly' } },
+    files: ['*.js', '**/*.cjs'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly', module: 'writable' } },
   },
   {
     // Response bodies in tests are arbitrary JSON, asserted on field by field.

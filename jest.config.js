@@ -11,10 +11,13 @@ export default {
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swc, swcrc: false }] },
   // ESM-only packages that CommonJS dependencies require(): jest cannot require(esm) on Node 20,
   // so they are compiled to CommonJS when reached that way.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(content-disposition|@apidevtools/json-schema-ref-parser)/)',
+  ],
   testMatch: ['<rootDir>/{src,libs,test}/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };

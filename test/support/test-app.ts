@@ -14,6 +14,8 @@ export interface TestApp {
   db: TestDatabase;
   /** Every log line the app wrote, as written (JSON text). */
   logs: string[];
+  /** Every route the HTTP server registered, as Fastify saw it. */
+  routes: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -44,6 +46,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await createApp(config, {
     logging: { destination: { write: (line: string) => logs.push(line) } },
   });
+  const routes: { method: string; url: string }[] = [];
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', ({ method, url }) => {
+      for (const m of [method].flat()) routes.push({ method: m, url });
+    });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
@@ -53,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     world: new World(app),
     db,
     logs,
+    routes,
     close: async () => {
       await app.close();
       await db.drop();

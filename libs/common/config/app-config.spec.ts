@@ -1,0 +1,65 @@
+import { ConfigError, parseConfig } from './app-config.js';
+
+const minimal = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tenantops',
+  SECRETS_KEY: 'k'.repeat(32),
+};
+
+describe('parseConfig', () => {
+  it('fills the documented defaults', () => {
+    const config = parseConfig(minimal);
+    expect(config.roles).toEqual(['api', 'worker', 'scheduler']);
+    expect(config.http.port).toBe(3000);
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'tenantops' });
+    expect(config.graph).toEqual({
+      baseUrl: 'https://graph.microsoft.com',
+      loginUrl: 'https://login.microsoftonline.com',
+      caCertPath: undefined,
+    });
+    expect(config.runs).toEqual({ staleQueuedMinutes: 15, lostMinutes: 10, retentionDays: 90 });
+  });
+
+  it('reads roles as a comma list, trimmed and deduplicated', () => {
+    expect(parseConfig({ ...minimal, APP_ROLES: ' worker, api ,worker' }).roles).toEqual([
+      'worker',
+      'api',
+    ]);
+  });
+
+  it('names every bad variable at once, and never echoes a value', () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        SECRETS_KEY: 'short-secret-value',
+        PORT: '70000',
+        APP_ROLES: 'api,cron',
+        REDIS_URL: 'http://localhost',
+        GRAPH_BASE_URL: 'http://graph.local',
+        GRAPH_CA_CERT: '/nonexistent/ca.pem',
+        RUN_RETENTION_DAYS: '0',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const variables = (error as ConfigError).issues.map((issue) => issue.variable).sort();
+    expect(variables).toEqual([
+      'APP_ROLES',
+      'DATABASE_URL',
+      'GRAPH_BASE_URL',
+      'GRAPH_CA_CERT',
+      'PORT',
+      'REDIS_URL',
+      'RUN_RETENTION_DAYS',
+      'SECRETS_KEY',
+    ]);
+    expect((error as ConfigError).message).toContain('DATABASE_URL: is required');
+    expect((error as ConfigError).message).not.toContain('short-secret-value');
+  });
+
+  it('treats an empty variable as missing', () => {
+    expect(() => parseConfig({ ...minimal, DATABASE_URL: '' })).toThrow(
+      /DATABASE_URL: is required/,
+    );
+  });
+});
