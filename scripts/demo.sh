@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts TenantOps on this machine with a seeded workspace, then prints a token and a first curl.
+# Brings up PostgreSQL and Redis when they are not running. Ctrl-C stops the product.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATE=.demo
+PORT=${PORT:-3000}
+DB_NAME=${DEMO_DB:-tenantops_demo}
+mkdir -p "$STATE"
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/ensure-services.sh
+npm run --silent build
+
+# A stable key per checkout, so tenants' encrypted secrets survive restarts of the demo.
+[ -s "$STATE/secrets-key" ] || node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64url'))" >"$STATE/secrets-key"
+
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/$DB_NAME}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+export REDIS_PREFIX=${REDIS_PREFIX:-tenantops-demo}
+export SECRETS_KEY=$(cat "$STATE/secrets-key")
+export PORT APP_ROLES=${APP_ROLES:-api,worker,scheduler}
+
+psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 \
+  || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $DB_NAME"
+node dist/src/cli.js db:migrate >/dev/null
+
+field() { node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync(0, 'utf8'))['$1']))"; }
+
+if [ ! -s "$STATE/seed.json" ]; then
+  workspace=$(node dist/src/cli.js workspace:create --name "Demo MSP" | field id)
+  user=$(node dist/src/cli.js user:create --email "owner-$(date +%s)@demo.tenantops.test" --name "Demo Owner" | field id)
+  node dist/src/cli.js member:add --workspace "$workspace" --user "$user" --role owner >/dev/null
+  printf '{"workspace":"%s","user":"%s"}\n' "$workspace" "$user" >"$STATE/seed.json"
+fi
+workspace=$(field workspace <"$STATE/seed.json")
+user=$(field user <"$STATE/seed.json")
+token=$(node dist/src/cli.js token:create --user "$user" --name demo | field token)
+
+node dist/src/main.js >"$STATE/tenantops.log" 2>&1 &
+app=$!
+trap 'kill $app 2>/dev/null; wait $app 2>/dev/null; exit 0' INT TERM
+for _ in $(seq 1 60); do
+  node -e "fetch('http://127.0.0.1:$PORT/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
+  kill -0 $app 2>/dev/null || { echo "TenantOps did not start; see $STATE/tenantops.log" >&2; tail -20 "$STATE/tenantops.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+cat <<MSG
+
+TenantOps is running on http://127.0.0.1:$PORT (roles: $APP_ROLES; logs: $STATE/tenantops.log)
+API docs: http://127.0.0.1:$PORT/docs
+
+  export TOKEN=$token
+
+  curl -s http://127.0.0.1:$PORT/me -H "Authorization: Bearer \$TOKEN"
+
+  curl -s http://127.0.0.1:$PORT/workspaces/$workspace/tenants -H "Authorization: Bearer \$TOKEN" \\
+       -H 'Content-Type: application/json' \\
+       -d '{"displayName":"Contoso","entraTenantId":"$(node -e "console.log(require('crypto').randomUUID())")","clientId":"$(node -e "console.log(require('crypto').randomUUID())")","clientSecret":"demo-secret"}'
+
+Ctrl-C stops it.
+MSG
+wait $app
