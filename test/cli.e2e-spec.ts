@@ -9,7 +9,7 @@ describe('operator CLI', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    env = testEnvironment(t.db, { LOG_LEVEL: 'warn' });
+    env = testEnvironment(t.db.url, { LOG_LEVEL: 'warn' });
   });
   afterAll(() => t?.close());
 
@@ -135,7 +135,7 @@ describe('configuration at boot', () => {
 
   it('stops the process with a message naming every bad variable, and no secret values', async () => {
     const result = await runNode('dist/src/main.js', [], {
-      ...testEnvironment(db),
+      ...testEnvironment(db.url),
       SECRETS_KEY: 'too-short-secret',
       PORT: 'eighty',
       APP_ROLES: 'api,janitor',
@@ -152,7 +152,7 @@ describe('configuration at boot', () => {
     const fresh = await createTestDatabase();
     try {
       await fresh.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-      const env = testEnvironment(fresh);
+      const env = testEnvironment(fresh.url);
       const first = await runCli(['db:migrate'], env);
       expect(first.code).toBe(0);
       expect(JSON.parse(first.stdout).applied.length).toBeGreaterThan(0);

@@ -1,5 +1,14 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { BullModule, getQueueToken } from '@nestjs/bull';
+import { Test } from '@nestjs/testing';
+import type { Queue } from 'bull';
+import { Redis } from 'ioredis';
+import { AppConfigModule, parseConfig } from '../libs/common/config/index.js';
+import { QueueModule } from '../libs/common/redis/index.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { TEST_REDIS_URL, testRunId } from './support/environment.js';
+import { freePort, startNode } from './support/processes.js';
+import { startTestApp, testEnvironment, type TestApp } from './support/test-app.js';
 
 describe('health', () => {
   let t: TestApp;
@@ -85,5 +94,68 @@ describe('OpenAPI', () => {
     const ui = await t.http.get('/docs');
     expect(ui.status).toBe(200);
     expect(ui.text).toMatch(/swagger-ui/i);
+  });
+});
+
+describe('process roles', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  it('serves HTTP only in a process with the api role', async () => {
+    const port = await freePort();
+    const worker = startNode(
+      'dist/src/main.js',
+      testEnvironment(db.url, { APP_ROLES: 'worker', PORT: String(port) }),
+    );
+    try {
+      await worker.output(/application successfully started/);
+      await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+    } finally {
+      await worker.stop();
+    }
+
+    const api = startNode(
+      'dist/src/main.js',
+      testEnvironment(db.url, { APP_ROLES: 'api', PORT: String(port) }),
+    );
+    try {
+      await api.output(/application successfully started/);
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
+describe('Bull on Redis', () => {
+  it('keeps every queue key under the configured prefix', async () => {
+    const prefix = `test:${testRunId()}:bull-probe`;
+    const config = parseConfig({
+      ...testEnvironment('postgres://127.0.0.1/unused'),
+      REDIS_PREFIX: prefix,
+    });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppConfigModule.forRoot(config),
+        QueueModule,
+        BullModule.registerQueue({ name: 'probe' }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const queue = moduleRef.get<Queue>(getQueueToken('probe'));
+      await queue.add({ hello: 'world' }, { jobId: 'job-1' });
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        expect(await redis.exists(`${prefix}:probe:job-1`)).toBe(1);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await moduleRef.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface ProcessResult {
   code: number | null;
@@ -34,3 +35,60 @@ export function runNode(
 /** `npm run cli -- <args>`, minus npm. */
 export const runCli = (args: string[], env: Record<string, string>) =>
   runNode('dist/src/cli.js', args, env);
+
+export interface RunningProcess {
+  /** Resolves once stdout or stderr has matched `pattern`. */
+  output(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a built entry point as a long-running child process (a server, a worker). */
+export function startNode(script: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let seen = '';
+  const waiters = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    seen += chunk.toString();
+    for (const check of waiters) check();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    output: (pattern, timeoutMs = 20000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`No output matching ${pattern} within ${timeoutMs} ms:\n${seen}`));
+        }, timeoutMs);
+        const check = () => {
+          if (!pattern.test(seen)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

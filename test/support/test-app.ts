@@ -23,12 +23,12 @@ let instances = 0;
 
 /** Environment for a process under test: its own database and Redis prefix. */
 export function testEnvironment(
-  db: TestDatabase,
+  databaseUrl: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
     NODE_ENV: 'test',
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: `test:${testRunId()}:${process.pid}-${++instances}`,
@@ -41,7 +41,7 @@ export function testEnvironment(
 /** Boots the real AppModule on a loopback port against real PostgreSQL and Redis. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = parseConfig(testEnvironment(db, { HOST: '127.0.0.1', PORT: '0', ...env }));
+  const config = parseConfig(testEnvironment(db.url, { HOST: '127.0.0.1', PORT: '0', ...env }));
   const logs: string[] = [];
   const app = await createApp(config, {
     logging: { destination: { write: (line: string) => logs.push(line) } },
