@@ -1,17 +1,11 @@
-import { AppError } from '../common/errors/index.js';
+import { errorFamily } from '../common/errors/index.js';
 
 export enum AuthzErrorCode {
   Unauthenticated = 'auth.unauthenticated',
   Forbidden = 'auth.forbidden',
 }
 
-const STATUS: Record<AuthzErrorCode, number> = {
+export class AuthzError extends errorFamily<AuthzErrorCode>({
   [AuthzErrorCode.Unauthenticated]: 401,
   [AuthzErrorCode.Forbidden]: 403,
-};
-
-export class AuthzError extends AppError<AuthzErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-}
+}) {}

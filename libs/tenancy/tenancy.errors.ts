@@ -1,4 +1,4 @@
-import { AppError } from '../common/errors/index.js';
+import { errorFamily } from '../common/errors/index.js';
 
 export enum TenancyErrorCode {
   WorkspaceNotFound = 'tenancy.workspace_not_found',
@@ -9,17 +9,11 @@ export enum TenancyErrorCode {
   LastOwner = 'tenancy.last_owner',
 }
 
-const STATUS: Record<TenancyErrorCode, number> = {
+export class TenancyError extends errorFamily<TenancyErrorCode>({
   [TenancyErrorCode.WorkspaceNotFound]: 404,
   [TenancyErrorCode.UserNotFound]: 404,
   [TenancyErrorCode.TokenNotFound]: 404,
   [TenancyErrorCode.EmailTaken]: 409,
   [TenancyErrorCode.TenantExists]: 409,
   [TenancyErrorCode.LastOwner]: 409,
-};
-
-export class TenancyError extends AppError<TenancyErrorCode> {
-  get status(): number {
-    return STATUS[this.code];
-  }
-}
+}) {}

@@ -21,23 +21,29 @@ export abstract class AppError<Code extends string = string> extends Error {
   }
 }
 
+/**
+ * The base class of one family's errors: each code of the family's enum maps to its HTTP status.
+ * `class TenancyError extends errorFamily<TenancyErrorCode>({ ... }) {}`
+ */
+export function errorFamily<Code extends string>(statuses: Readonly<Record<Code, number>>) {
+  return class extends AppError<Code> {
+    get status(): number {
+      return statuses[this.code];
+    }
+  };
+}
+
 export enum CommonErrorCode {
   Validation = 'request.invalid',
   NotFound = 'record.not_found',
   Conflict = 'record.conflict',
 }
 
-const COMMON_STATUS: Record<CommonErrorCode, number> = {
+export class CommonError extends errorFamily<CommonErrorCode>({
   [CommonErrorCode.Validation]: 400,
   [CommonErrorCode.NotFound]: 404,
   [CommonErrorCode.Conflict]: 409,
-};
-
-export class CommonError extends AppError<CommonErrorCode> {
-  get status(): number {
-    return COMMON_STATUS[this.code];
-  }
-}
+}) {}
 
 /**
  * The single "does not exist" error. A caller who may not know a record exists gets exactly this
