@@ -1,4 +1,5 @@
 import { PlatformFoundation1795449600000 } from './1795449600000-platform-foundation.js';
+import { OperationRuns1795453200000 } from './1795453200000-operation-runs.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
-export const migrations = [PlatformFoundation1795449600000];
+export const migrations = [PlatformFoundation1795449600000, OperationRuns1795453200000];

@@ -1,23 +1,25 @@
-import { DynamicModule, Module, type Type } from '@nestjs/common';
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AuthzModule } from '../libs/authz/index.js';
 import { AppConfigModule, type AppConfig } from '../libs/common/config/index.js';
 import { DatabaseModule } from '../libs/common/db/index.js';
 import { LoggingModule, type LoggingOptions } from '../libs/common/logging/index.js';
 import { QueueModule } from '../libs/common/redis/index.js';
+import { OperationRunsModule } from '../libs/operation-runs/index.js';
 import { TenancyModule } from '../libs/tenancy/index.js';
 import { HealthModule } from './health/health.module.js';
 import { ManagementModule } from './management/management.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
+  /** More modules to load (tests register probe run types this way). */
+  extraModules?: ModuleMetadata['imports'];
 }
 
-/** Modules that serve HTTP; loaded only in processes with the `api` role. */
-const API_MODULES: Type[] = [HealthModule, ManagementModule];
-
 /**
- * The whole product for one process. The platform (config, logs, PostgreSQL, Redis, authz) is
- * always there; each role (`api`, `worker`, `scheduler`) adds the modules it runs.
+ * The whole product for one process. Every module is always loaded (so any process can start,
+ * read and authorise runs); the roles decide what runs: `api` listens for HTTP (see main.ts),
+ * `worker` consumes the run queues, `scheduler` ticks.
  */
 @Module({})
 export class AppModule {
@@ -31,7 +33,11 @@ export class AppModule {
         QueueModule,
         TenancyModule,
         AuthzModule,
-        ...(config.roles.includes('api') ? API_MODULES : []),
+        OperationRunsModule.forRoot({ worker: config.roles.includes('worker') }),
+        HealthModule,
+        ManagementModule,
+        OperationsModule,
+        ...(options.extraModules ?? []),
       ],
     };
   }

@@ -1,45 +1,23 @@
 import 'reflect-metadata';
-import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
-import {
-  AppConfigModule,
-  ConfigError,
-  parseConfig,
-  type AppConfig,
-} from '../libs/common/config/index.js';
-import { DatabaseModule, runMigrations } from '../libs/common/db/index.js';
+import { ConfigError, parseConfig, type AppConfig } from '../libs/common/config/index.js';
+import { runMigrations } from '../libs/common/db/index.js';
 import { AppError } from '../libs/common/errors/index.js';
 import { isUuid } from '../libs/common/ids.js';
-import { LoggingModule } from '../libs/common/logging/index.js';
+import { RunLivenessService, RunRetentionService } from '../libs/operation-runs/index.js';
 import {
   ApiTokensService,
   CLI_ACTOR,
   ROLES,
-  TenancyModule,
   UsersService,
   WorkspacesService,
   type Role,
 } from '../libs/tenancy/index.js';
-
-/** What operator commands need: the database and the services, without HTTP or queues. */
-@Module({})
-class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: CliModule,
-      imports: [
-        AppConfigModule.forRoot(config),
-        // stdout carries the command's one JSON result; logs go to stderr.
-        LoggingModule.forRoot(config, { destination: pino.destination({ dest: 2, sync: true }) }),
-        DatabaseModule,
-        TenancyModule,
-      ],
-    };
-  }
-}
+import { AppModule } from './app.module.js';
 
 function uuid(name: string) {
   return (value: string): string => {
@@ -65,6 +43,14 @@ function email(value: string): string {
   return value;
 }
 
+function instant(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError('must be an ISO-8601 instant, e.g. 2026-11-23T10:00:00Z.');
+  }
+  return date;
+}
+
 function print(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -76,7 +62,13 @@ function cliConfig(): AppConfig {
 
 async function withApp<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const config = cliConfig();
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+  // The whole product, but in no role: no HTTP, no queue consumer, no ticks. Logs go to stderr,
+  // since stdout carries the command's one JSON result.
+  const module = AppModule.forRoot(
+    { ...config, roles: [] },
+    { logging: { destination: pino.destination({ dest: 2, sync: true }) } },
+  );
+  const app = await NestFactory.createApplicationContext(module, {
     bufferLogs: true,
     abortOnError: false,
   });
@@ -146,6 +138,26 @@ function buildProgram(): Command {
     .action(async ({ user, name }: { user: string; name: string }) => {
       const issued = await withApp((app) => app.get(ApiTokensService).issue(user, name, CLI_ACTOR));
       print({ id: issued.id, token: issued.token });
+    });
+
+  program
+    .command('runs:sweep')
+    .description(
+      'Fail runs that cannot finish (stale queued, lost worker), freeing their identities.',
+    )
+    .option('--now <iso>', 'sweep as if it were this instant (ISO-8601)', instant)
+    .action(async ({ now }: { now?: Date }) => {
+      const result = await withApp((app) => app.get(RunLivenessService).sweep(now));
+      print(result);
+    });
+
+  program
+    .command('runs:prune')
+    .description('Delete runs completed more than RUN_RETENTION_DAYS ago.')
+    .option('--now <iso>', 'prune as if it were this instant (ISO-8601)', instant)
+    .action(async ({ now }: { now?: Date }) => {
+      const result = await withApp((app) => app.get(RunRetentionService).prune(now));
+      print(result);
     });
 
   program

@@ -47,6 +47,10 @@ export class Principal {
     return { userId: this.user.id, name: this.user.name };
   }
 
+  workspaceIds(): string[] {
+    return [...this.roles.keys()];
+  }
+
   isMemberOf(workspaceId: string): boolean {
     return this.roles.has(workspaceId);
   }

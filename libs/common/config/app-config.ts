@@ -54,6 +54,7 @@ const envSchema = z.object({
   RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
   RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
+  WORKER_CONCURRENCY: integer(4, 1, 256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
 });
@@ -68,6 +69,7 @@ export interface AppConfig {
   secretsKey: string;
   graph: { baseUrl: string; loginUrl: string; caCertPath: string | undefined };
   runs: { staleQueuedMinutes: number; lostMinutes: number; retentionDays: number };
+  worker: { concurrency: number };
   logLevel: string;
 }
 
@@ -118,6 +120,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       lostMinutes: e.RUN_LOST_MINUTES,
       retentionDays: e.RUN_RETENTION_DAYS,
     },
+    worker: { concurrency: e.WORKER_CONCURRENCY },
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -15,6 +15,8 @@ export abstract class AppError<Code extends string = string> extends Error {
     readonly code: Code,
     message: string,
     readonly errors?: FieldError[],
+    /** Extra members of the problem body (RFC 9457 extensions), e.g. the id of a failed run. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
     this.name = new.target.name;

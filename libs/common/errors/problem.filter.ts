@@ -38,7 +38,10 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(error: unknown): ProblemDetails {
     if (error instanceof AppError) {
-      return this.problem(error.status, error.message, error.code, error.errors);
+      return {
+        ...error.extensions,
+        ...this.problem(error.status, error.message, error.code, error.errors),
+      };
     }
     if (error instanceof HttpException) {
       return this.problem(

@@ -1,0 +1,74 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IDENTITY_SCOPES, RUN_OUTCOMES, RUN_STATUSES, type OperationRun } from '../run-types.js';
+
+class RunInitiatorDto {
+  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null once the user is deleted.' })
+  userId!: string | null;
+  @ApiProperty({ description: 'Snapshot of the name when the run started.' }) name!: string;
+}
+
+class RunIdentityDto {
+  @ApiProperty() hash!: string;
+  @ApiProperty({ enum: IDENTITY_SCOPES }) scope!: string;
+}
+
+class RunFailureDto {
+  @ApiProperty({ example: 'graph.throttled' }) code!: string;
+  @ApiProperty({ maxLength: 500 }) message!: string;
+}
+
+class RunLinksDto {
+  @ApiProperty({ example: '/operations/0190f7a2-…' }) self!: string;
+}
+
+/** An operation run as the API shows it (SPEC §2). */
+export class OperationRunDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) workspaceId!: string;
+  @ApiProperty({ format: 'uuid', nullable: true }) tenantId!: string | null;
+  @ApiProperty({ example: 'inventory_sync' }) type!: string;
+  @ApiProperty({ enum: RUN_STATUSES }) status!: string;
+  @ApiProperty({ enum: RUN_OUTCOMES }) outcome!: string;
+  @ApiProperty({ type: RunInitiatorDto, nullable: true }) initiator!: RunInitiatorDto | null;
+  @ApiProperty({ type: RunIdentityDto }) identity!: RunIdentityDto;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
+  summaryCounts!: Record<string, number>;
+  @ApiProperty({ type: [RunFailureDto] }) failures!: RunFailureDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) context!: Record<string, unknown>;
+  @ApiProperty() attempts!: number;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty({ nullable: true }) startedAt!: Date | null;
+  @ApiProperty({ nullable: true }) completedAt!: Date | null;
+  @ApiProperty({ nullable: true }) durationMs!: number | null;
+  @ApiProperty({ type: RunLinksDto }) links!: RunLinksDto;
+
+  static from(run: OperationRun): OperationRunDto {
+    const { heartbeatAt: _heartbeat, initiator, ...rest } = run;
+    return Object.assign(new OperationRunDto(), {
+      ...rest,
+      initiator: initiator && { userId: initiator.userId || null, name: initiator.name },
+      durationMs:
+        run.startedAt && run.completedAt
+          ? run.completedAt.getTime() - run.startedAt.getTime()
+          : null,
+      links: { self: `/operations/${run.id}` },
+    });
+  }
+}
+
+export class StartedRunDto {
+  @ApiProperty({ type: OperationRunDto }) run!: OperationRunDto;
+  @ApiProperty({
+    description: 'True when an identical active (or strict, or keyed) run was returned.',
+  })
+  deduplicated!: boolean;
+}
+
+export class RunPageDto {
+  @ApiProperty({ type: [OperationRunDto] }) items!: OperationRunDto[];
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Pass as `cursor` for the next (older) page.',
+  })
+  nextCursor!: string | null;
+}

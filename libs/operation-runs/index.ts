@@ -1,0 +1,12 @@
+export * from './notifications.service.js';
+export * from './operation-runs.errors.js';
+export * from './operation-runs.module.js';
+export * from './operation-runs.service.js';
+export { RunContext, RunInterrupted } from './run-context.js';
+export type { RunJobData } from './run-dispatcher.js';
+export * from './run-handler.js';
+export * from './run-liveness.service.js';
+export * from './run-retention.service.js';
+export { RunTypeRegistry } from './run-type.registry.js';
+export * from './run-types.js';
+export * from './http.js';

@@ -1,0 +1,323 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { RunIdentity } from './run-identity.js';
+import type {
+  IdentityScope,
+  Json,
+  OperationRun,
+  RunFailure,
+  RunOutcome,
+  RunStatus,
+} from './run-types.js';
+
+const COLUMNS = `
+  id, workspace_id AS "workspaceId", tenant_id AS "tenantId", type, status, outcome,
+  initiator_user_id AS "initiatorUserId", initiator_name AS "initiatorName",
+  identity_hash AS "identityHash", identity_scope AS "identityScope",
+  summary_counts AS "summaryCounts", failures, context, attempts,
+  created_at AS "createdAt", started_at AS "startedAt", completed_at AS "completedAt",
+  heartbeat_at AS "heartbeatAt"`;
+
+interface RunRow {
+  id: string;
+  workspaceId: string;
+  tenantId: string | null;
+  type: string;
+  status: RunStatus;
+  outcome: RunOutcome;
+  initiatorUserId: string | null;
+  initiatorName: string | null;
+  identityHash: string;
+  identityScope: IdentityScope;
+  summaryCounts: Record<string, number>;
+  failures: RunFailure[];
+  context: Record<string, Json>;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  heartbeatAt: Date | null;
+}
+
+function toRun(row: RunRow): OperationRun {
+  const { initiatorUserId, initiatorName, identityHash, identityScope, ...rest } = row;
+  return {
+    ...rest,
+    initiator:
+      initiatorName === null ? null : { userId: initiatorUserId ?? '', name: initiatorName },
+    identity: { hash: identityHash, scope: identityScope },
+  };
+}
+
+/** Writes the initiator's notification in the same statement as the run change it reports. */
+const NOTIFY = (source: string, event: 'run.queued' | 'run.completed') => `
+  INSERT INTO notifications (user_id, run_id, run_type, event, outcome, link)
+  SELECT initiator_user_id, id, type, '${event}', ${event === 'run.completed' ? 'outcome' : 'NULL'},
+         '/operations/' || id
+    FROM ${source} WHERE initiator_user_id IS NOT NULL`;
+
+export interface NewRun {
+  id: string;
+  workspaceId: string;
+  tenantId: string | null;
+  type: string;
+  initiator: { userId: string; name: string } | null;
+  identity: RunIdentity;
+  context: Record<string, Json>;
+}
+
+export interface RunProgress {
+  summaryCounts: Record<string, number>;
+  failures: RunFailure[];
+  context: Record<string, Json>;
+}
+
+export interface RunListFilter {
+  /** Workspaces where every type is visible, and workspaces limited to some types. */
+  access: { allTypes: string[]; someTypes: { workspaceId: string; types: string[] }[] };
+  tenantId?: string;
+  type?: string;
+  status?: RunStatus;
+  outcome?: RunOutcome;
+  initiatorId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** Only runs with an id below this one (the keyset cursor). */
+  before?: string;
+  limit: number;
+  /** Runs whose context has this value at this key (e.g. `scheduleId`). */
+  context?: { key: string; value: string };
+}
+
+const ACTIVE_ARBITER = `ON CONFLICT (identity_hash) WHERE identity_scope = 'active' AND status IN ('queued', 'running') DO NOTHING`;
+const UNIQUE_ARBITER = `ON CONFLICT (identity_hash) WHERE identity_unique DO NOTHING`;
+
+@Injectable()
+export class OperationRunRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Inserts the run, or returns the run its identity constraint already holds — in one
+   * statement, relying on the unique indexes. `null` means the holder finished between the
+   * conflict and the read (a race the caller resolves by trying again).
+   */
+  async insertOrGetExisting(run: NewRun): Promise<{ run: OperationRun; created: boolean } | null> {
+    const { identity } = run;
+    const params = [
+      run.id,
+      run.workspaceId,
+      run.tenantId,
+      run.type,
+      run.initiator?.userId ?? null,
+      run.initiator?.name ?? null,
+      identity.hash,
+      identity.scope,
+      identity.unique,
+      run.context,
+    ];
+    const arbiter =
+      identity.scope === 'active' ? ACTIVE_ARBITER : identity.unique ? UNIQUE_ARBITER : '';
+    const existing =
+      identity.scope === 'active'
+        ? `SELECT false AS created, ${COLUMNS} FROM operation_runs
+            WHERE identity_hash = $7 AND identity_scope = 'active' AND status IN ('queued', 'running')`
+        : identity.unique
+          ? `SELECT false AS created, ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND identity_unique`
+          : null;
+    const rows: (RunRow & { created: boolean })[] = await this.db.query(
+      `WITH inserted AS (
+         INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
+                                     identity_hash, identity_scope, identity_unique, context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${arbiter}
+         RETURNING *
+       ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
+       SELECT true AS created, ${COLUMNS} FROM inserted
+       ${existing ? `UNION ALL ${existing} LIMIT 1` : ''}`,
+      params,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { created, ...rest } = row;
+    return { run: toRun(rest), created };
+  }
+
+  async findById(id: string): Promise<OperationRun | null> {
+    const rows: RunRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM operation_runs WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async findScope(
+    id: string,
+  ): Promise<{ workspaceId: string; tenantId: string | null; type: string } | null> {
+    const rows = await this.db.query(
+      `SELECT workspace_id AS "workspaceId", tenant_id AS "tenantId", type FROM operation_runs WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** queued → running for one delivery of the job; null when the run is not queued (any more). */
+  async claimQueuedRun(id: string, type: string): Promise<OperationRun | null> {
+    const rows: [RunRow[], number] = await this.db.query(
+      `UPDATE operation_runs
+          SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(),
+              attempts = attempts + 1, summary_counts = '{}'::jsonb, failures = '[]'::jsonb
+        WHERE id = $1 AND type = $2 AND status = 'queued'
+        RETURNING ${COLUMNS}`,
+      [id, type],
+    );
+    const row = rows[0]?.[0];
+    return row ? toRun(row) : null;
+  }
+
+  /**
+   * Heartbeat, with the progress so far. Returns null when the run is no longer running (swept
+   * as lost, or completed elsewhere): the worker must stop.
+   */
+  async heartbeat(id: string, progress: RunProgress): Promise<{ cancelRequested: boolean } | null> {
+    const rows: [{ cancelRequested: boolean }[], number] = await this.db.query(
+      `UPDATE operation_runs
+          SET heartbeat_at = now(), summary_counts = $2, failures = $3, context = $4
+        WHERE id = $1 AND status = 'running'
+        RETURNING cancel_requested_at IS NOT NULL AS "cancelRequested"`,
+      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context],
+    );
+    return rows[0]?.[0] ?? null;
+  }
+
+  /** running → queued, so the next delivery (a Bull retry) can claim it again. */
+  async requeueForRetry(id: string, progress: RunProgress): Promise<boolean> {
+    const rows: [unknown[], number] = await this.db.query(
+      `UPDATE operation_runs SET status = 'queued', summary_counts = $2, failures = $3, context = $4
+        WHERE id = $1 AND status = 'running' RETURNING id`,
+      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context],
+    );
+    return rows[0].length > 0;
+  }
+
+  /** Completes the run if it is in one of `from`, and notifies its initiator; null otherwise. */
+  async complete(
+    id: string,
+    from: RunStatus[],
+    outcome: Exclude<RunOutcome, 'pending'>,
+    progress: RunProgress,
+  ): Promise<OperationRun | null> {
+    const rows: RunRow[] = await this.db.query(
+      `WITH done AS (
+         UPDATE operation_runs
+            SET status = 'completed', outcome = $3, completed_at = now(),
+                summary_counts = $4, failures = $5, context = $6
+          WHERE id = $1 AND status = ANY($2)
+          RETURNING *
+       ), completed_notification AS (${NOTIFY('done', 'run.completed')})
+       SELECT ${COLUMNS} FROM done`,
+      [
+        id,
+        from,
+        outcome,
+        progress.summaryCounts,
+        JSON.stringify(progress.failures),
+        progress.context,
+      ],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE operation_runs SET cancel_requested_at = coalesce(cancel_requested_at, now())
+        WHERE id = $1 AND status = 'running'`,
+      [id],
+    );
+  }
+
+  /** Runs queued before `before`: candidates for the stale-queued sweep (checked against Bull). */
+  async findQueuedBefore(before: Date, limit: number): Promise<{ id: string; type: string }[]> {
+    return this.db.query(
+      `SELECT id, type FROM operation_runs WHERE status = 'queued' AND created_at < $1 ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+  }
+
+  /** Fails every listed run still in `status`, with one failure, notifying initiators. */
+  async failMany(ids: string[], status: RunStatus, failure: RunFailure): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string }[] = await this.db.query(
+      `WITH done AS (
+         UPDATE operation_runs
+            SET status = 'completed', outcome = 'failed', completed_at = now(),
+                failures = failures || jsonb_build_array($3::jsonb)
+          WHERE id = ANY($1) AND status = $2
+          RETURNING *
+       ), completed_notification AS (${NOTIFY('done', 'run.completed')})
+       SELECT id FROM done`,
+      [ids, status, JSON.stringify(failure)],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Running runs whose last heartbeat is older than `before`. */
+  async findSilentRunningBefore(before: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM operation_runs WHERE status = 'running' AND heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Deletes up to `limit` runs completed before `before`; returns how many. */
+  async deleteCompletedBefore(before: Date, limit: number): Promise<number> {
+    const rows: [unknown[], number] = await this.db.query(
+      `DELETE FROM operation_runs WHERE id IN (
+         SELECT id FROM operation_runs WHERE status = 'completed' AND completed_at < $1 LIMIT $2
+       ) RETURNING id`,
+      [before, limit],
+    );
+    return rows[1];
+  }
+
+  async list(filter: RunListFilter): Promise<OperationRun[]> {
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const access: string[] = [];
+    if (filter.access.allTypes.length)
+      access.push(`workspace_id = ANY(${param(filter.access.allTypes)}::uuid[])`);
+    for (const { workspaceId, types } of filter.access.someTypes) {
+      access.push(`(workspace_id = ${param(workspaceId)} AND type = ANY(${param(types)}::text[]))`);
+    }
+    if (access.length === 0) return [];
+    const where = [access.length === 1 ? access[0]! : `(${access.join(' OR ')})`];
+    if (filter.tenantId) where.push(`tenant_id = ${param(filter.tenantId)}`);
+    if (filter.type) where.push(`type = ${param(filter.type)}`);
+    if (filter.status) {
+      // Spelled so the planner can use the partial index of unfinished runs.
+      where.push(
+        filter.status === 'completed'
+          ? `status = 'completed'`
+          : `status <> 'completed' AND status = ${param(filter.status)}`,
+      );
+    }
+    if (filter.outcome) {
+      where.push(
+        filter.outcome === 'succeeded' || filter.outcome === 'pending'
+          ? `outcome = ${param(filter.outcome)}`
+          : `status = 'completed' AND outcome <> 'succeeded' AND outcome = ${param(filter.outcome)}`,
+      );
+    }
+    if (filter.initiatorId) where.push(`initiator_user_id = ${param(filter.initiatorId)}`);
+    if (filter.createdFrom) where.push(`created_at >= ${param(filter.createdFrom)}`);
+    if (filter.createdTo) where.push(`created_at < ${param(filter.createdTo)}`);
+    if (filter.context)
+      where.push(`context ->> ${param(filter.context.key)} = ${param(filter.context.value)}`);
+    if (filter.before) where.push(`id < ${param(filter.before)}`);
+    const rows: RunRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM operation_runs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${param(filter.limit)}`,
+      params,
+    );
+    return rows.map(toRun);
+  }
+}

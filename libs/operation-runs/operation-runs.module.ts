@@ -1,0 +1,118 @@
+import { DynamicModule, Global, Module, type OnModuleInit, type Provider } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
+import { BullModule } from '@nestjs/bull';
+import { AuthzModule, RecordScopeRegistry } from '../authz/index.js';
+import { isUuid } from '../common/ids.js';
+import { NotificationRepository } from './notifications.repository.js';
+import { NotificationsService } from './notifications.service.js';
+import { OperationRunRepository } from './operation-run.repository.js';
+import { OperationRunsService } from './operation-runs.service.js';
+import { RunDispatcher } from './run-dispatcher.js';
+import { RunExecutor } from './run-executor.js';
+import { RUN_HANDLER, type RunHandler } from './run-handler.js';
+import { RunLivenessService } from './run-liveness.service.js';
+import { RunRetentionService } from './run-retention.service.js';
+import { RunTypeRegistry } from './run-type.registry.js';
+import type { RunTypeDefinition } from './run-types.js';
+import { RunWorker } from './run-worker.js';
+
+export interface OperationRunsOptions {
+  /** Consume the run queues in this process (the `worker` role). */
+  worker: boolean;
+}
+
+/** Carrier of one family's run types (see {@link OperationRunsModule.forFeature}). */
+@Module({})
+export class OperationRunTypesModule {}
+
+/**
+ * Identity, dedupe, dispatch and tracking of operation runs. Imported once by the app
+ * (`forRoot`); each family declares its run types with `forFeature`.
+ */
+@Global()
+@Module({})
+export class OperationRunsModule implements OnModuleInit {
+  constructor(
+    private readonly registry: RunTypeRegistry,
+    private readonly runs: OperationRunRepository,
+    private readonly records: RecordScopeRegistry,
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+    private readonly executor: RunExecutor,
+  ) {}
+
+  static forRoot(options: OperationRunsOptions): DynamicModule {
+    return {
+      module: OperationRunsModule,
+      imports: [AuthzModule, DiscoveryModule],
+      providers: [
+        RunTypeRegistry,
+        OperationRunRepository,
+        OperationRunsService,
+        RunDispatcher,
+        RunExecutor,
+        RunLivenessService,
+        RunRetentionService,
+        NotificationRepository,
+        NotificationsService,
+        ...(options.worker ? [RunWorker] : []),
+      ],
+      exports: [
+        RunTypeRegistry,
+        OperationRunsService,
+        RunLivenessService,
+        RunRetentionService,
+        NotificationsService,
+      ],
+    };
+  }
+
+  /** Registers a family's run types and the Bull queues they run on. */
+  static forFeature(definitions: RunTypeDefinition<never>[]): DynamicModule {
+    const registration: Provider = {
+      provide: `run-types:${definitions.map((d) => d.type).join(',')}`,
+      inject: [RunTypeRegistry],
+      useFactory: (registry: RunTypeRegistry) => {
+        for (const definition of definitions)
+          registry.register(definition as unknown as RunTypeDefinition);
+        return definitions;
+      },
+    };
+    const queues = [...new Set(definitions.map((d) => d.queue))].map((name) => ({ name }));
+    const bullQueues = BullModule.registerQueue(...queues);
+    return {
+      module: OperationRunTypesModule,
+      imports: [bullQueues],
+      providers: [registration],
+      exports: [bullQueues],
+    };
+  }
+
+  onModuleInit(): void {
+    this.bindHandlers();
+    this.records.register('run', 'Operation run', async (id) => {
+      const scope = isUuid(id) ? await this.runs.findScope(id) : null;
+      if (!scope) return null;
+      return { ...scope, capability: this.registry.find(scope.type)?.capability };
+    });
+  }
+
+  /** Every registered type has exactly one handler, and every handler a registered type. */
+  private bindHandlers(): void {
+    const handlers = new Map<string, RunHandler>();
+    for (const wrapper of this.discovery.getProviders()) {
+      if (!wrapper.metatype || !wrapper.instance) continue;
+      const type = this.reflector.get<string | undefined>(RUN_HANDLER, wrapper.metatype);
+      if (!type) continue;
+      if (handlers.has(type)) throw new Error(`Run type "${type}" has two handlers.`);
+      if (!this.registry.find(type))
+        throw new Error(`Handler for unregistered run type "${type}".`);
+      handlers.set(type, wrapper.instance as RunHandler);
+    }
+    const missing = this.registry.all().filter((definition) => !handlers.has(definition.type));
+    if (missing.length) {
+      throw new Error(`Run types without a handler: ${missing.map((d) => d.type).join(', ')}.`);
+    }
+    this.executor.setHandlers(handlers);
+  }
+}

@@ -1,0 +1,249 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import type { Principal } from '../authz/index.js';
+import { RecordNotFoundError } from '../common/errors/index.js';
+import { isUuid } from '../common/ids.js';
+import { sanitizeMessage } from '../common/redaction/index.js';
+import { OperationRunRepository, type RunListFilter } from './operation-run.repository.js';
+import { OperationRunsError, OperationRunsErrorCode } from './operation-runs.errors.js';
+import { RunDispatcher } from './run-dispatcher.js';
+import { runIdentity } from './run-identity.js';
+import { RunTypeRegistry } from './run-type.registry.js';
+import type {
+  Json,
+  OperationRun,
+  RunOutcome,
+  RunStatus,
+  RunType,
+  RunTypeInputs,
+} from './run-types.js';
+
+export interface StartRunRequest<T extends RunType> {
+  type: T;
+  workspaceId: string;
+  tenantId: string | null;
+  inputs: RunTypeInputs[T];
+  /** The caller; null for the scheduler and the system (no initiator, no notification). */
+  initiator: Principal | null;
+  /** Replaces the per-request nonce: a retried request returns the original run. */
+  idempotencyKey?: string;
+  /** Links and facts kept with the run (scheduleId, scheduledFor, …); never secrets. */
+  context?: Record<string, Json>;
+}
+
+export interface StartedRun {
+  run: OperationRun;
+  deduplicated: boolean;
+}
+
+export interface RunPage {
+  items: OperationRun[];
+  nextCursor: string | null;
+}
+
+export interface ListRunsQuery {
+  tenantId?: string;
+  type?: string;
+  status?: RunStatus;
+  outcome?: RunOutcome;
+  initiatorId?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  limit?: number;
+  cursor?: string;
+  context?: { key: string; value: string };
+}
+
+/** How many times a start re-reads when its identity's holder finished mid-statement. */
+const IDENTITY_RACE_RETRIES = 5;
+
+/**
+ * The one way to start a run, for every surface (HTTP, scheduler, CLI): authorise, build the
+ * identity, insert-or-return-existing by constraint, then enqueue `{ runId }`.
+ */
+@Injectable()
+export class OperationRunsService {
+  private readonly logger = new Logger(OperationRunsService.name);
+
+  constructor(
+    private readonly registry: RunTypeRegistry,
+    private readonly runs: OperationRunRepository,
+    private readonly dispatcher: RunDispatcher,
+  ) {}
+
+  async start<T extends RunType>(request: StartRunRequest<T>): Promise<StartedRun> {
+    const definition = this.registry.get(request.type);
+    if (request.initiator && !request.initiator.can(definition.capability, request.workspaceId)) {
+      throw new OperationRunsError(
+        OperationRunsErrorCode.NotAllowed,
+        `Starting ${definition.label} requires the ${definition.capability} capability.`,
+      );
+    }
+    if (definition.tenantScoped !== (request.tenantId !== null)) {
+      throw new Error(
+        `Run type ${request.type} is ${definition.tenantScoped ? '' : 'not '}tenant-scoped.`,
+      );
+    }
+    const identity = runIdentity(
+      definition.scope,
+      {
+        type: request.type,
+        workspaceId: request.workspaceId,
+        tenantId: request.tenantId,
+        inputs: definition.identity(request.inputs),
+      },
+      { idempotencyKey: request.idempotencyKey, callerId: request.initiator?.user.id ?? null },
+    );
+    const newRun = {
+      id: uuidv7(),
+      workspaceId: request.workspaceId,
+      tenantId: request.tenantId,
+      type: request.type,
+      initiator: request.initiator
+        ? { userId: request.initiator.user.id, name: request.initiator.user.name }
+        : null,
+      identity,
+      context: { ...(request.inputs as Record<string, Json>), ...request.context },
+    };
+    for (let attempt = 0; attempt < IDENTITY_RACE_RETRIES; attempt++) {
+      const result = await this.runs.insertOrGetExisting(newRun);
+      if (!result) continue;
+      if (result.created) await this.dispatchNew(result.run);
+      else if (result.run.status === 'queued') await this.redispatch(result.run);
+      return { run: result.run, deduplicated: !result.created };
+    }
+    throw new Error(`Run identity ${identity.hash} kept changing hands; giving up.`);
+  }
+
+  private async dispatchNew(run: OperationRun): Promise<void> {
+    try {
+      await this.dispatcher.enqueue(run);
+    } catch (error) {
+      const message = sanitizeMessage(`The job could not be queued: ${(error as Error).message}`);
+      const failed = await this.runs.complete(run.id, ['queued'], 'failed', {
+        summaryCounts: {},
+        failures: [{ code: 'dispatch.failed', message }],
+        context: run.context,
+      });
+      Object.assign(run, failed ?? {});
+      this.logger.error({ runId: run.id, err: error }, 'Dispatch failed; run completed as failed');
+      throw new OperationRunsError(
+        OperationRunsErrorCode.DispatchFailed,
+        `Run ${run.id} could not be queued and was recorded as failed; try again shortly.`,
+        undefined,
+        { runId: run.id, instance: `/operations/${run.id}` },
+      );
+    }
+  }
+
+  /**
+   * A duplicate start of a queued run re-adds its job: a no-op when the job exists (same job id),
+   * and a repair when the process that created the run died before enqueueing it.
+   */
+  private async redispatch(run: OperationRun): Promise<void> {
+    try {
+      await this.dispatcher.enqueue(run);
+    } catch (error) {
+      this.logger.warn({ runId: run.id, err: error }, 'Could not re-enqueue a deduplicated run');
+    }
+  }
+
+  async get(id: string): Promise<OperationRun> {
+    const run = isUuid(id) ? await this.runs.findById(id) : null;
+    if (!run) throw new RecordNotFoundError('Operation run');
+    return run;
+  }
+
+  /** Runs the caller may see: their workspaces, and in each only the types they may view. */
+  async list(principal: Principal, query: ListRunsQuery): Promise<RunPage> {
+    const limit = query.limit ?? 50;
+    if (query.type !== undefined && !this.registry.find(query.type)) {
+      throw new OperationRunsError(
+        OperationRunsErrorCode.InvalidFilter,
+        `Unknown run type "${query.type}".`,
+        [
+          {
+            field: 'type',
+            messages: [
+              `type must be one of: ${this.registry
+                .all()
+                .map((d) => d.type)
+                .join(', ')}`,
+            ],
+          },
+        ],
+      );
+    }
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const filter: RunListFilter = {
+      access: this.accessOf(principal),
+      tenantId: query.tenantId,
+      type: query.type,
+      status: query.status,
+      outcome: query.outcome,
+      initiatorId: query.initiatorId,
+      createdFrom: query.createdFrom,
+      createdTo: query.createdTo,
+      context: query.context,
+      before,
+      limit: limit + 1,
+    };
+    const rows = await this.runs.list(filter);
+    const items = rows.slice(0, limit);
+    return {
+      items,
+      nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
+    };
+  }
+
+  private accessOf(principal: Principal): RunListFilter['access'] {
+    const everyType = this.registry.all().map((definition) => definition.type);
+    const access: RunListFilter['access'] = { allTypes: [], someTypes: [] };
+    for (const workspaceId of principal.workspaceIds()) {
+      const types = this.registry.typesViewableWith((capability) =>
+        principal.can(capability, workspaceId),
+      );
+      if (types.length === everyType.length) access.allTypes.push(workspaceId);
+      else if (types.length > 0) access.someTypes.push({ workspaceId, types });
+    }
+    return access;
+  }
+
+  /** Cancels a queued run at once; asks a running one to stop at its next heartbeat. */
+  async cancel(id: string): Promise<OperationRun> {
+    const run = await this.get(id);
+    if (run.status === 'queued') {
+      const cancelled = await this.runs.complete(id, ['queued'], 'cancelled', {
+        summaryCounts: run.summaryCounts,
+        failures: run.failures,
+        context: run.context,
+      });
+      if (cancelled) return cancelled;
+    }
+    const current = await this.get(id);
+    if (current.status === 'completed') {
+      throw new OperationRunsError(
+        OperationRunsErrorCode.NotCancellable,
+        `Run ${id} has already completed.`,
+      );
+    }
+    await this.runs.requestCancel(id);
+    return current;
+  }
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isUuid(id)) {
+    throw new OperationRunsError(
+      OperationRunsErrorCode.InvalidFilter,
+      'The cursor is not one this API returned.',
+      [{ field: 'cursor', messages: ['cursor is invalid'] }],
+    );
+  }
+  return id;
+}

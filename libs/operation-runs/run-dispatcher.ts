@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import { RunTypeRegistry } from './run-type.registry.js';
+
+/** The only job payload: a job carries nothing but the id of the run it executes. */
+export interface RunJobData {
+  runId: string;
+}
+
+/** A queue that does not answer within this long is treated as down: the start fails fast. */
+const DISPATCH_TIMEOUT_MS = 3000;
+
+/** Enqueues runs on their type's Bull queue, with the run id as the job id (idempotent). */
+@Injectable()
+export class RunDispatcher {
+  private readonly queues = new Map<string, Queue<RunJobData>>();
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly registry: RunTypeRegistry,
+  ) {}
+
+  queue(name: string): Queue<RunJobData> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = this.moduleRef.get<Queue<RunJobData>>(getQueueToken(name), { strict: false });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(run: { id: string; type: string }): Promise<void> {
+    const options = this.registry.jobOptions(run.type);
+    const queue = this.queue(this.registry.get(run.type as never).queue);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        queue.add(
+          run.type,
+          { runId: run.id },
+          {
+            jobId: run.id,
+            attempts: options.attempts,
+            backoff: { type: 'exponential', delay: options.backoffMs },
+            // Status lives in PostgreSQL; Bull keeps nothing once a job is done.
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        ),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`Queue "${queue.name}" did not answer in ${DISPATCH_TIMEOUT_MS} ms`),
+              ),
+            DISPATCH_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether Bull still holds a job for the run that will deliver it (waiting, delayed, active). */
+  async hasPendingJob(run: { id: string; type: string }): Promise<boolean> {
+    const definition = this.registry.find(run.type);
+    if (!definition) return false;
+    const job = await this.queue(definition.queue).getJob(run.id);
+    if (!job) return false;
+    const state = await job.getState();
+    return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused';
+  }
+}

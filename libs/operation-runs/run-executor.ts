@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { isUuid } from '../common/ids.js';
+import { sanitizeMessage } from '../common/redaction/index.js';
+import { OperationRunRepository } from './operation-run.repository.js';
+import { NonRetryableRunError, RunSkipped } from './operation-runs.errors.js';
+import { RunContext, RunInterrupted } from './run-context.js';
+import type { RunJobData } from './run-dispatcher.js';
+import type { RunHandler } from './run-handler.js';
+import { outcomeOf } from './run-outcome.js';
+import type { RunFailure } from './run-types.js';
+
+/**
+ * Runs one delivery of a job: claims the run (queued → running, so a duplicate delivery does
+ * nothing), heartbeats while the handler works, and completes the run by the outcome rules.
+ * Creates nothing: a job whose run is missing, of another type or not queued just ends.
+ */
+@Injectable()
+export class RunExecutor {
+  private readonly logger = new Logger(RunExecutor.name);
+  private readonly handlers = new Map<string, RunHandler>();
+  private readonly heartbeatMs: number;
+
+  constructor(
+    private readonly runs: OperationRunRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    // Several heartbeats fit in the window after which a silent run is declared lost.
+    this.heartbeatMs = Math.min(15_000, (config.runs.lostMinutes * 60_000) / 4);
+  }
+
+  setHandlers(handlers: Map<string, RunHandler>): void {
+    for (const [type, handler] of handlers) this.handlers.set(type, handler);
+  }
+
+  async execute(job: Job<RunJobData>): Promise<void> {
+    const type = job.name;
+    const runId = job.data?.runId;
+    const log = { runId, type, jobId: job.id, attempt: job.attemptsMade + 1 };
+    const handler = this.handlers.get(type);
+    if (!isUuid(runId) || !handler) {
+      this.logger.warn(log, 'Job names no known run or run type; nothing done');
+      return;
+    }
+    const run = await this.runs.claimQueuedRun(runId, type);
+    if (!run) {
+      this.logger.warn(log, 'Run is missing, of another type or not queued; nothing done');
+      return;
+    }
+    const context = new RunContext(run);
+    const beat = setInterval(() => void this.heartbeat(context), this.heartbeatMs);
+    try {
+      const explicit = await handler.execute(context);
+      context.throwIfInterrupted();
+      await this.finish(context, outcomeOf(context, explicit || undefined));
+    } catch (error) {
+      await this.handleError(context, job, error);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async heartbeat(context: RunContext): Promise<void> {
+    try {
+      const state = await this.runs.heartbeat(context.runId, context.progress());
+      if (!state) context.interrupt('lost');
+      else if (state.cancelRequested) context.interrupt('cancelled');
+    } catch (error) {
+      this.logger.warn({ err: error, runId: context.runId }, 'Heartbeat failed');
+    }
+  }
+
+  private async handleError(
+    context: RunContext,
+    job: Job<RunJobData>,
+    error: unknown,
+  ): Promise<void> {
+    const runId = context.runId;
+    if (error instanceof RunInterrupted) {
+      if (error.reason === 'cancelled') await this.finish(context, 'cancelled');
+      else this.logger.warn({ runId }, 'Run was taken from this worker; stopping');
+      return;
+    }
+    if (error instanceof RunSkipped) {
+      await this.finish(context, 'skipped', [
+        { code: error.code, message: sanitizeMessage(error.message) },
+      ]);
+      return;
+    }
+    const failure: RunFailure = {
+      code: error instanceof NonRetryableRunError ? error.code : 'run.exception',
+      message: sanitizeMessage(error instanceof Error ? error.message : String(error)),
+    };
+    const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
+    if (!(error instanceof NonRetryableRunError) && attemptsLeft > 0) {
+      // Back to queued, so the next delivery claims it; the same run, one more attempt.
+      if (await this.runs.requeueForRetry(runId, context.progress([failure]))) {
+        this.logger.warn(
+          { runId, err: error, attemptsLeft },
+          'Run attempt failed; Bull will retry',
+        );
+        throw error;
+      }
+      return;
+    }
+    this.logger.error({ runId, err: error }, 'Run failed');
+    await this.finish(context, 'failed', [failure]);
+  }
+
+  private async finish(
+    context: RunContext,
+    outcome: Parameters<OperationRunRepository['complete']>[2],
+    extraFailures: RunFailure[] = [],
+  ): Promise<void> {
+    const done = await this.runs.complete(
+      context.runId,
+      ['running'],
+      outcome,
+      context.progress(extraFailures),
+    );
+    if (done)
+      this.logger.log({ runId: done.id, type: done.type, outcome: done.outcome }, 'Run completed');
+    else
+      this.logger.warn(
+        { runId: context.runId },
+        'Run was completed elsewhere before this worker finished',
+      );
+  }
+}

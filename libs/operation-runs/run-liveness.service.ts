@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { OperationRunRepository } from './operation-run.repository.js';
+import { RunDispatcher } from './run-dispatcher.js';
+
+const BATCH = 500;
+const MINUTE = 60_000;
+
+export interface SweepResult {
+  staleQueued: string[];
+  lost: string[];
+}
+
+/**
+ * Frees identities held by runs that will never finish: queued too long with no job behind them
+ * (`run.stale_queued`), or running without a heartbeat (`worker.lost`). Safe to run anywhere, any
+ * number of times at once: every change is conditional on the state it found.
+ */
+@Injectable()
+export class RunLivenessService {
+  private readonly logger = new Logger(RunLivenessService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly runs: OperationRunRepository,
+    private readonly dispatcher: RunDispatcher,
+  ) {}
+
+  async sweep(now = new Date()): Promise<SweepResult> {
+    const staleBefore = new Date(now.getTime() - this.config.runs.staleQueuedMinutes * MINUTE);
+    const candidates = await this.runs.findQueuedBefore(staleBefore, BATCH);
+    const orphans: string[] = [];
+    for (const run of candidates) {
+      if (!(await this.dispatcher.hasPendingJob(run))) orphans.push(run.id);
+    }
+    const staleQueued = await this.runs.failMany(orphans, 'queued', {
+      code: 'run.stale_queued',
+      message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
+    });
+
+    const silentBefore = new Date(now.getTime() - this.config.runs.lostMinutes * MINUTE);
+    const lost = await this.runs.failMany(
+      await this.runs.findSilentRunningBefore(silentBefore, BATCH),
+      'running',
+      {
+        code: 'worker.lost',
+        message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
+      },
+    );
+    if (staleQueued.length || lost.length)
+      this.logger.warn({ staleQueued, lost }, 'Swept runs that could not finish');
+    return { staleQueued, lost };
+  }
+}

@@ -1,0 +1,31 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { RunDispatcher } from './run-dispatcher.js';
+import { RunExecutor } from './run-executor.js';
+import { RunTypeRegistry } from './run-type.registry.js';
+
+/** In processes with the `worker` role: consumes every run queue and hands jobs to the executor. */
+@Injectable()
+export class RunWorker implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RunWorker.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: RunTypeRegistry,
+    private readonly dispatcher: RunDispatcher,
+    private readonly executor: RunExecutor,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const name of this.registry.queues()) {
+      const queue = this.dispatcher.queue(name);
+      // '*': one processor for every job name (= run type) on the queue.
+      void queue.process('*', this.config.worker.concurrency, (job) => this.executor.execute(job));
+      queue.on('error', (error) => this.logger.error({ err: error, queue: name }, 'Queue error'));
+      this.logger.log(
+        { queue: name, concurrency: this.config.worker.concurrency },
+        'Consuming run queue',
+      );
+    }
+  }
+}
