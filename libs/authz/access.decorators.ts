@@ -13,6 +13,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { Capability } from './capabilities.js';
 import type { Principal } from './principal.js';
+import type { RecordScope } from './record-scope.registry.js';
 
 /** Marker: the capability to require is the one the record demands (e.g. a run's type). */
 export const CAPABILITY_OF_RECORD = 'capability-of-record' as const;
@@ -68,6 +69,8 @@ export const RequireCapability = (
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** Where the record named by the route belongs, as the access guard resolved it. */
+    recordScope?: RecordScope;
   }
 }
 
@@ -76,4 +79,11 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
   if (!principal) throw new Error('CurrentPrincipal used on a route without authentication.');
   return principal;
+});
+
+/** The scope (workspace, tenant) of the record a `@RequireCapability` route names. */
+export const ResolvedScope = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  const scope = context.switchToHttp().getRequest<FastifyRequest>().recordScope;
+  if (!scope) throw new Error('ResolvedScope used on a route without a record.');
+  return scope;
 });

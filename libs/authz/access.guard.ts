@@ -57,6 +57,7 @@ export class AccessGuard implements CanActivate {
           : 'This record cannot be accessed.',
       );
     }
+    request.recordScope = scope;
     return true;
   }
 

@@ -13,7 +13,7 @@ import { RUN_HANDLER, type RunHandler } from './run-handler.js';
 import { RunLivenessService } from './run-liveness.service.js';
 import { RunRetentionService } from './run-retention.service.js';
 import { RunTypeRegistry } from './run-type.registry.js';
-import type { RunTypeDefinition } from './run-types.js';
+import type { AnyRunTypeDefinition, RunTypeDefinition } from './run-types.js';
 import { RunWorker } from './run-worker.js';
 
 export interface OperationRunsOptions {
@@ -68,7 +68,7 @@ export class OperationRunsModule implements OnModuleInit {
   }
 
   /** Registers a family's run types and the Bull queues they run on. */
-  static forFeature(definitions: RunTypeDefinition<never>[]): DynamicModule {
+  static forFeature(definitions: readonly AnyRunTypeDefinition[]): DynamicModule {
     const registration: Provider = {
       provide: `run-types:${definitions.map((d) => d.type).join(',')}`,
       inject: [RunTypeRegistry],

@@ -103,7 +103,7 @@ export class OperationRunsService {
         ? { userId: request.initiator.user.id, name: request.initiator.user.name }
         : null,
       identity,
-      context: { ...(request.inputs as Record<string, Json>), ...request.context },
+      context: { ...(request.inputs as unknown as Record<string, Json>), ...request.context },
     };
     for (let attempt = 0; attempt < IDENTITY_RACE_RETRIES; attempt++) {
       const result = await this.runs.insertOrGetExisting(newRun);

@@ -26,8 +26,7 @@ export class RunExecutor {
     private readonly runs: OperationRunRepository,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    // Several heartbeats fit in the window after which a silent run is declared lost.
-    this.heartbeatMs = Math.min(15_000, (config.runs.lostMinutes * 60_000) / 4);
+    this.heartbeatMs = config.runs.heartbeatSeconds * 1000;
   }
 
   setHandlers(handlers: Map<string, RunHandler>): void {

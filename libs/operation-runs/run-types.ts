@@ -61,6 +61,9 @@ export interface RunTypeDefinition<T extends RunType = RunType> {
   job?: Partial<RunJobOptions>;
 }
 
+/** Any one registered run type's definition. */
+export type AnyRunTypeDefinition = { [T in RunType]: RunTypeDefinition<T> }[RunType];
+
 /** Declares a run type with its inputs checked against {@link RunTypeInputs}. */
 export function defineRunType<T extends RunType>(
   definition: RunTypeDefinition<T>,

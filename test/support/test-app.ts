@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.factory.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_URL, TEST_SECRETS_KEY, testRunId } from './environment.js';
 import { HttpClient } from './http.js';
+import { ProbeRunsModule } from './probe-runs.module.js';
 import { World } from './world.js';
 
 export interface TestApp {
@@ -34,17 +35,27 @@ export function testEnvironment(
     REDIS_PREFIX: `test:${testRunId()}:${process.pid}-${++instances}`,
     SECRETS_KEY: TEST_SECRETS_KEY,
     LOG_LEVEL: 'info',
+    RUN_HEARTBEAT_SECONDS: '1',
     ...extra,
   };
 }
 
 /** Boots the real AppModule on a loopback port against real PostgreSQL and Redis. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Load the probe run types (test/support/probe-runs.module.ts). */
+  probes?: boolean;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = parseConfig(testEnvironment(db.url, { HOST: '127.0.0.1', PORT: '0', ...env }));
   const logs: string[] = [];
   const app = await createApp(config, {
     logging: { destination: { write: (line: string) => logs.push(line) } },
+    extraModules: options.probes ? [ProbeRunsModule] : [],
   });
   const routes: { method: string; url: string }[] = [];
   app

@@ -16,7 +16,12 @@ describe('parseConfig', () => {
       loginUrl: 'https://login.microsoftonline.com',
       caCertPath: undefined,
     });
-    expect(config.runs).toEqual({ staleQueuedMinutes: 15, lostMinutes: 10, retentionDays: 90 });
+    expect(config.runs).toEqual({
+      staleQueuedMinutes: 15,
+      lostMinutes: 10,
+      retentionDays: 90,
+      heartbeatSeconds: 15,
+    });
   });
 
   it('reads roles as a comma list, trimmed and deduplicated', () => {

@@ -54,6 +54,7 @@ const envSchema = z.object({
   RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
   RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
+  RUN_HEARTBEAT_SECONDS: integer(15, 1, 600),
   WORKER_CONCURRENCY: integer(4, 1, 256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -68,7 +69,12 @@ export interface AppConfig {
   roles: readonly AppRole[];
   secretsKey: string;
   graph: { baseUrl: string; loginUrl: string; caCertPath: string | undefined };
-  runs: { staleQueuedMinutes: number; lostMinutes: number; retentionDays: number };
+  runs: {
+    staleQueuedMinutes: number;
+    lostMinutes: number;
+    retentionDays: number;
+    heartbeatSeconds: number;
+  };
   worker: { concurrency: number };
   logLevel: string;
 }
@@ -107,6 +113,11 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     );
   }
   const e = parsed.data;
+  if (e.RUN_HEARTBEAT_SECONDS * 3 > e.RUN_LOST_MINUTES * 60) {
+    throw new ConfigError([
+      { variable: 'RUN_HEARTBEAT_SECONDS', message: 'must leave three heartbeats within RUN_LOST_MINUTES' },
+    ]);
+  }
   return Object.freeze({
     env: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
@@ -119,6 +130,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       staleQueuedMinutes: e.RUN_STALE_QUEUED_MINUTES,
       lostMinutes: e.RUN_LOST_MINUTES,
       retentionDays: e.RUN_RETENTION_DAYS,
+      heartbeatSeconds: e.RUN_HEARTBEAT_SECONDS,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
     logLevel: e.LOG_LEVEL,

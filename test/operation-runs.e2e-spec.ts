@@ -1,0 +1,169 @@
+import type { Tenant } from '../libs/tenancy/index.js';
+import { probeExecutions } from './support/probe-runs.module.js';
+import { waitForRun, waitForStatus } from './support/runs.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import type { TestUser, WorkspaceBuilder } from './support/world.js';
+
+let t: TestApp;
+let workspace: WorkspaceBuilder;
+let tenant: Tenant;
+let operator: TestUser;
+
+beforeAll(async () => {
+  t = await startTestApp({}, { probes: true });
+  workspace = await t.world.workspace();
+  tenant = await workspace.tenant();
+  operator = await workspace.member('operator');
+});
+afterAll(() => t?.close());
+
+const start = (kind: string, body: object, token = operator.token, headers?: Record<string, string>) =>
+  t.http.post(`/probe/tenants/${tenant.id}/${kind}`, { token, body, headers });
+
+let keys = 0;
+const key = () => `key-${++keys}-${Date.now()}`;
+
+describe('starting a run', () => {
+  it('answers 202 with the run and its canonical URL, then the worker completes it', async () => {
+    const response = await start('active', { key: key(), work: { succeeded: 3 } });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('location')).toBe(`/operations/${response.body.run.id}`);
+    expect(response.body).toMatchObject({
+      deduplicated: false,
+      run: {
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        type: 'probe_active',
+        status: 'queued',
+        outcome: 'pending',
+        initiator: { userId: operator.id, name: operator.name },
+        identity: { scope: 'active', hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        links: { self: `/operations/${response.body.run.id}` },
+      },
+    });
+    const run = await waitForRun(t.http, operator.token, response.body.run.id);
+    expect(run).toMatchObject({
+      status: 'completed',
+      outcome: 'succeeded',
+      attempts: 1,
+      summaryCounts: { total: 3, succeeded: 3 },
+      failures: [],
+    });
+    expect(run.durationMs).toBeGreaterThanOrEqual(0);
+    expect(new Date(run.completedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
+  });
+
+  it('returns the active run for a second identical start (200, deduplicated), and a new one after it ends', async () => {
+    const body = { key: key(), work: { sleepMs: 500 } };
+    const first = await start('active', body);
+    const second = await start('active', { ...body, work: { sleepMs: 1 } });
+    expect(second.status).toBe(200);
+    expect(second.body.deduplicated).toBe(true);
+    expect(second.body.run.id).toBe(first.body.run.id);
+    expect(second.headers.get('location')).toBe(`/operations/${first.body.run.id}`);
+    await waitForRun(t.http, operator.token, first.body.run.id);
+    const third = await start('active', body);
+    expect(third.status).toBe(202);
+    expect(third.body.run.id).not.toBe(first.body.run.id);
+  });
+
+  it('refuses a caller without the type capability with 403, creating nothing', async () => {
+    const readonly = await workspace.member('readonly');
+    const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');
+    const response = await start('active', { key: key() }, readonly.token);
+    expect(response.status).toBe(403);
+    expect(await t.db.query('SELECT count(*)::int AS n FROM operation_runs')).toEqual(before);
+  });
+});
+
+describe('outcomes', () => {
+  it('retries within the same run, counting attempts', async () => {
+    const { body } = await start('active', { key: key(), work: { failAttempts: 1 } });
+    const run = await waitForRun(t.http, operator.token, body.run.id);
+    expect(run).toMatchObject({ outcome: 'succeeded', attempts: 2, failures: [] });
+  });
+
+  it('fails at once on a non-retryable error, keeping its code', async () => {
+    const { body } = await start('active', { key: key(), work: { nonRetryable: true } });
+    const run = await waitForRun(t.http, operator.token, body.run.id);
+    expect(run).toMatchObject({ outcome: 'failed', attempts: 1, failures: [{ code: 'probe.denied' }] });
+  });
+
+  it('fails after the last attempt, with the error sanitised', async () => {
+    const { body } = await start('active', {
+      key: key(),
+      work: { failAttempts: 5, errorMessage: 'login failed: client_secret=Sup3rS3cret! Authorization: Bearer abc.def' },
+    });
+    const run = await waitForRun(t.http, operator.token, body.run.id);
+    expect(run).toMatchObject({ outcome: 'failed', attempts: 2, failures: [{ code: 'run.exception' }] });
+    // (The inputs are the test's own; what the product wrote is the failure and the logs.)
+    expect(JSON.stringify(run.failures)).not.toMatch(/Sup3rS3cret|abc\.def/);
+    expect(t.logs.join('\n')).not.toMatch(/Sup3rS3cret|abc\.def/);
+  });
+
+  it('is partially_succeeded when some items failed and some succeeded, failed when none succeeded', async () => {
+    const partial = await start('active', { key: key(), work: { succeeded: 2, failed: 1 } });
+    const none = await start('active', { key: key(), work: { succeeded: 0, failed: 2 } });
+    expect(await waitForRun(t.http, operator.token, partial.body.run.id)).toMatchObject({
+      outcome: 'partially_succeeded',
+      summaryCounts: { total: 3, succeeded: 2, failed: 1 },
+      failures: [{ code: 'probe.item_failed', message: 'item 0: The item failed.' }],
+    });
+    expect(await waitForRun(t.http, operator.token, none.body.run.id)).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('is skipped, with a code, when the work is not needed', async () => {
+    const { body } = await start('active', { key: key(), work: { skip: true } });
+    expect(await waitForRun(t.http, operator.token, body.run.id)).toMatchObject({
+      outcome: 'skipped',
+      failures: [{ code: 'probe.not_needed' }],
+    });
+  });
+
+  it('cancels a running run at its next heartbeat', async () => {
+    const { body } = await start('active', { key: key(), work: { sleepMs: 60_000 } });
+    await waitForStatus(t.http, operator.token, body.run.id, 'running');
+    const cancel = await t.http.post(`/operations/${body.run.id}/cancel`, { token: operator.token });
+    expect(cancel.status).toBe(202);
+    const run = await waitForRun(t.http, operator.token, body.run.id, 30_000);
+    expect(run.outcome).toBe('cancelled');
+    const again = await t.http.post(`/operations/${body.run.id}/cancel`, { token: operator.token });
+    expect(again.status).toBe(409);
+  });
+});
+
+describe('notifications', () => {
+  it('tell the initiator, and nobody else, when the run is queued and when it completes', async () => {
+    const initiator = await workspace.member('operator');
+    const bystander = await workspace.member('owner');
+    const { body } = await start('active', { key: key() }, initiator.token);
+    await waitForRun(t.http, initiator.token, body.run.id);
+
+    const mine = await t.http.get('/me/notifications', { token: initiator.token });
+    expect(mine.body.items).toEqual([
+      expect.objectContaining({ event: 'run.completed', runId: body.run.id, outcome: 'succeeded', title: 'Probe succeeded', link: `/operations/${body.run.id}` }),
+      expect.objectContaining({ event: 'run.queued', runId: body.run.id, outcome: null, title: 'Probe queued' }),
+    ]);
+    expect((await t.http.get('/me/notifications', { token: bystander.token })).body.items).toEqual([]);
+
+    const read = await t.http.post(`/me/notifications/${mine.body.items[0].id}/read`, { token: initiator.token });
+    expect(read.status).toBe(204);
+    const unread = await t.http.get('/me/notifications?unread=true', { token: initiator.token });
+    expect(unread.body.items.map((n: any) => n.event)).toEqual(['run.queued']);
+    const notMine = await t.http.post(`/me/notifications/${mine.body.items[1].id}/read`, { token: bystander.token });
+    expect(notMine.status).toBe(404);
+  });
+});
+
+describe('duplicate delivery', () => {
+  it('does the work once when the same run is delivered twice', async () => {
+    const { body } = await start('active', { key: key(), work: { sleepMs: 300 } });
+    // A second Bull job for the same run (another job id), as a redelivery would be.
+    const { RunDispatcher } = await import('../libs/operation-runs/run-dispatcher.js');
+    await t.app.get(RunDispatcher).queue('probe').add('probe_active', { runId: body.run.id }, { jobId: `${body.run.id}-again` });
+    const run = await waitForRun(t.http, operator.token, body.run.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(run.outcome).toBe('succeeded');
+    expect(probeExecutions.get(body.run.id)).toBe(1);
+  });
+});
