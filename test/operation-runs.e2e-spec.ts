@@ -17,8 +17,12 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const start = (kind: string, body: object, token = operator.token, headers?: Record<string, string>) =>
-  t.http.post(`/probe/tenants/${tenant.id}/${kind}`, { token, body, headers });
+const start = (
+  kind: string,
+  body: object,
+  token = operator.token,
+  headers?: Record<string, string>,
+) => t.http.post(`/probe/tenants/${tenant.id}/${kind}`, { token, body, headers });
 
 let keys = 0;
 const key = () => `key-${++keys}-${Date.now()}`;
@@ -50,7 +54,9 @@ describe('starting a run', () => {
       failures: [],
     });
     expect(run.durationMs).toBeGreaterThanOrEqual(0);
-    expect(new Date(run.completedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
+    expect(new Date(run.completedAt).getTime()).toBeGreaterThanOrEqual(
+      new Date(run.startedAt).getTime(),
+    );
   });
 
   it('returns the active run for a second identical start (200, deduplicated), and a new one after it ends', async () => {
@@ -86,16 +92,27 @@ describe('outcomes', () => {
   it('fails at once on a non-retryable error, keeping its code', async () => {
     const { body } = await start('active', { key: key(), work: { nonRetryable: true } });
     const run = await waitForRun(t.http, operator.token, body.run.id);
-    expect(run).toMatchObject({ outcome: 'failed', attempts: 1, failures: [{ code: 'probe.denied' }] });
+    expect(run).toMatchObject({
+      outcome: 'failed',
+      attempts: 1,
+      failures: [{ code: 'probe.denied' }],
+    });
   });
 
   it('fails after the last attempt, with the error sanitised', async () => {
     const { body } = await start('active', {
       key: key(),
-      work: { failAttempts: 5, errorMessage: 'login failed: client_secret=Sup3rS3cret! Authorization: Bearer abc.def' },
+      work: {
+        failAttempts: 5,
+        errorMessage: 'login failed: client_secret=Sup3rS3cret! Authorization: Bearer abc.def',
+      },
     });
     const run = await waitForRun(t.http, operator.token, body.run.id);
-    expect(run).toMatchObject({ outcome: 'failed', attempts: 2, failures: [{ code: 'run.exception' }] });
+    expect(run).toMatchObject({
+      outcome: 'failed',
+      attempts: 2,
+      failures: [{ code: 'run.exception' }],
+    });
     // (The inputs are the test's own; what the product wrote is the failure and the logs.)
     expect(JSON.stringify(run.failures)).not.toMatch(/Sup3rS3cret|abc\.def/);
     expect(t.logs.join('\n')).not.toMatch(/Sup3rS3cret|abc\.def/);
@@ -109,7 +126,9 @@ describe('outcomes', () => {
       summaryCounts: { total: 3, succeeded: 2, failed: 1 },
       failures: [{ code: 'probe.item_failed', message: 'item 0: The item failed.' }],
     });
-    expect(await waitForRun(t.http, operator.token, none.body.run.id)).toMatchObject({ outcome: 'failed' });
+    expect(await waitForRun(t.http, operator.token, none.body.run.id)).toMatchObject({
+      outcome: 'failed',
+    });
   });
 
   it('is skipped, with a code, when the work is not needed', async () => {
@@ -123,7 +142,9 @@ describe('outcomes', () => {
   it('cancels a running run at its next heartbeat', async () => {
     const { body } = await start('active', { key: key(), work: { sleepMs: 60_000 } });
     await waitForStatus(t.http, operator.token, body.run.id, 'running');
-    const cancel = await t.http.post(`/operations/${body.run.id}/cancel`, { token: operator.token });
+    const cancel = await t.http.post(`/operations/${body.run.id}/cancel`, {
+      token: operator.token,
+    });
     expect(cancel.status).toBe(202);
     const run = await waitForRun(t.http, operator.token, body.run.id, 30_000);
     expect(run.outcome).toBe('cancelled');
@@ -141,16 +162,33 @@ describe('notifications', () => {
 
     const mine = await t.http.get('/me/notifications', { token: initiator.token });
     expect(mine.body.items).toEqual([
-      expect.objectContaining({ event: 'run.completed', runId: body.run.id, outcome: 'succeeded', title: 'Probe succeeded', link: `/operations/${body.run.id}` }),
-      expect.objectContaining({ event: 'run.queued', runId: body.run.id, outcome: null, title: 'Probe queued' }),
+      expect.objectContaining({
+        event: 'run.completed',
+        runId: body.run.id,
+        outcome: 'succeeded',
+        title: 'Probe succeeded',
+        link: `/operations/${body.run.id}`,
+      }),
+      expect.objectContaining({
+        event: 'run.queued',
+        runId: body.run.id,
+        outcome: null,
+        title: 'Probe queued',
+      }),
     ]);
-    expect((await t.http.get('/me/notifications', { token: bystander.token })).body.items).toEqual([]);
+    expect((await t.http.get('/me/notifications', { token: bystander.token })).body.items).toEqual(
+      [],
+    );
 
-    const read = await t.http.post(`/me/notifications/${mine.body.items[0].id}/read`, { token: initiator.token });
+    const read = await t.http.post(`/me/notifications/${mine.body.items[0].id}/read`, {
+      token: initiator.token,
+    });
     expect(read.status).toBe(204);
     const unread = await t.http.get('/me/notifications?unread=true', { token: initiator.token });
     expect(unread.body.items.map((n: any) => n.event)).toEqual(['run.queued']);
-    const notMine = await t.http.post(`/me/notifications/${mine.body.items[1].id}/read`, { token: bystander.token });
+    const notMine = await t.http.post(`/me/notifications/${mine.body.items[1].id}/read`, {
+      token: bystander.token,
+    });
     expect(notMine.status).toBe(404);
   });
 });
@@ -160,7 +198,10 @@ describe('duplicate delivery', () => {
     const { body } = await start('active', { key: key(), work: { sleepMs: 300 } });
     // A second Bull job for the same run (another job id), as a redelivery would be.
     const { RunDispatcher } = await import('../libs/operation-runs/run-dispatcher.js');
-    await t.app.get(RunDispatcher).queue('probe').add('probe_active', { runId: body.run.id }, { jobId: `${body.run.id}-again` });
+    await t.app
+      .get(RunDispatcher)
+      .queue('probe')
+      .add('probe_active', { runId: body.run.id }, { jobId: `${body.run.id}-again` });
     const run = await waitForRun(t.http, operator.token, body.run.id);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(run.outcome).toBe('succeeded');

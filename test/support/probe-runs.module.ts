@@ -153,7 +153,6 @@ class ProbeStartDto {
   @IsOptional() @ValidateNested() @Type(() => ProbeWorkDto) work?: ProbeWorkDto;
 }
 
-
 /** Start routes shaped like the families' (thin, declarative authorisation). */
 @Controller('probe')
 class ProbeController {

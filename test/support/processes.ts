@@ -43,8 +43,12 @@ export interface RunningProcess {
 }
 
 /** Starts a built entry point as a long-running child process (a server, a worker). */
-export function startNode(script: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [script], {
+export function startNode(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,206 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { RunLivenessService, RunRetentionService } from '../libs/operation-runs/index.js';
+import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
+import type { Tenant } from '../libs/tenancy/index.js';
+import { TEST_REDIS_URL } from './support/environment.js';
+import { eventually } from './support/eventually.js';
+import { runCli, startNode, type RunningProcess } from './support/processes.js';
+import { waitForRun, waitForStatus } from './support/runs.js';
+import { startTestApp, testEnvironment, type TestApp } from './support/test-app.js';
+import type { TestUser, WorkspaceBuilder } from './support/world.js';
+
+/** Faults: lost workers, orphaned runs, jobs without runs, Redis down, retention. */
+let t: TestApp;
+let workspace: WorkspaceBuilder;
+let tenant: Tenant;
+let operator: TestUser;
+let worker: RunningProcess | undefined;
+
+const MINUTE = 60_000;
+
+function startWorker(): Promise<RunningProcess> {
+  const env = {
+    ...testEnvironment(t.db.url, { LOG_LEVEL: 'info' }),
+    REDIS_PREFIX: t.config.redis.prefix,
+  };
+  const process = startNode('dist/test/support/probe-process.js', env, ['worker']);
+  return process.output(/worker ready/).then(() => process);
+}
+
+beforeAll(async () => {
+  // This process only serves HTTP; runs execute in a separate worker process.
+  t = await startTestApp({ APP_ROLES: 'api' }, { probes: true });
+  workspace = await t.world.workspace();
+  tenant = await workspace.tenant();
+  operator = await workspace.member('operator');
+});
+afterAll(async () => {
+  await worker?.stop('SIGKILL');
+  await t?.close();
+});
+
+const start = (body: object) =>
+  t.http.post(`/probe/tenants/${tenant.id}/active`, { token: operator.token, body });
+const sweep = (minutesAhead: number) =>
+  t.app.get(RunLivenessService).sweep(new Date(Date.now() + minutesAhead * MINUTE));
+
+describe('a queued run with no job behind it', () => {
+  it('is failed as run.stale_queued after RUN_STALE_QUEUED_MINUTES, not before, and frees its identity', async () => {
+    const body = { key: `orphan-${randomUUID()}` };
+    const { body: started } = await start(body);
+    const id = started.run.id;
+
+    // No worker yet: the job waits in Bull, so the run is not an orphan however old.
+    expect((await sweep(60)).staleQueued).not.toContain(id);
+    await (await t.app.get(RunDispatcher).queue('probe').getJob(id))!.remove();
+    expect((await sweep(1)).staleQueued).not.toContain(id);
+    expect((await sweep(16)).staleQueued).toEqual([id]);
+
+    const run = (await t.http.get(`/operations/${id}`, { token: operator.token })).body;
+    expect(run).toMatchObject({
+      status: 'completed',
+      outcome: 'failed',
+      failures: [{ code: 'run.stale_queued' }],
+    });
+    expect((await start(body)).status).toBe(202);
+  });
+});
+
+describe('a worker killed mid-run', () => {
+  it('leaves a run that the sweep fails as worker.lost, after which the identity is free', async () => {
+    worker = await startWorker();
+    const body = { key: `lost-${randomUUID()}`, work: { sleepMs: 120_000 } };
+    const { body: started } = await start(body);
+    await waitForStatus(t.http, operator.token, started.run.id, 'running');
+
+    await worker.stop('SIGKILL');
+    worker = undefined;
+    expect((await sweep(0)).lost).toEqual([]);
+    expect((await sweep(11)).lost).toEqual([started.run.id]);
+
+    const run = (await t.http.get(`/operations/${started.run.id}`, { token: operator.token })).body;
+    expect(run).toMatchObject({
+      status: 'completed',
+      outcome: 'failed',
+      failures: [{ code: 'worker.lost' }],
+    });
+    const again = await start({ key: body.key });
+    expect(again.status).toBe(202);
+    expect(again.body.run.id).not.toBe(started.run.id);
+
+    // A new worker runs the new start; the killed worker's job, redelivered later, finds its run completed.
+    worker = await startWorker();
+    expect((await waitForRun(t.http, operator.token, again.body.run.id)).outcome).toBe('succeeded');
+  });
+});
+
+describe('a job whose run does not exist', () => {
+  it('does nothing and creates nothing', async () => {
+    worker ??= await startWorker();
+    const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');
+    const queue = t.app.get(RunDispatcher).queue('probe');
+    const jobs = await Promise.all([
+      queue.add('probe_active', { runId: randomUUID() }),
+      queue.add('probe_active', { runId: 'not-a-run-id' }),
+      queue.add('probe_unknown_type', { runId: randomUUID() }),
+    ]);
+    // Processed and removed (removeOnComplete is not set here, so wait for completion).
+    await eventually(async () => {
+      const states = await Promise.all(jobs.map((job) => job.getState()));
+      return states.every((state) => state === 'completed');
+    }, 15_000);
+    expect(await t.db.query('SELECT count(*)::int AS n FROM operation_runs')).toEqual(before);
+  });
+});
+
+describe('retention', () => {
+  it('prunes only runs completed before the window, leaving references NULL', async () => {
+    const old = (await start({ key: `old-${randomUUID()}` })).body.run.id;
+    const recent = (await start({ key: `recent-${randomUUID()}` })).body.run.id;
+    const active = (await start({ key: `active-${randomUUID()}`, work: { sleepMs: 10_000 } })).body
+      .run.id;
+    worker ??= await startWorker();
+    await waitForRun(t.http, operator.token, old);
+    await waitForRun(t.http, operator.token, recent);
+    await t.db.query(
+      `UPDATE operation_runs SET completed_at = now() - interval '91 days' WHERE id = $1`,
+      [old],
+    );
+
+    const result = await runCli(['runs:prune'], {
+      ...testEnvironment(t.db.url, { LOG_LEVEL: 'warn' }),
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).pruned).toBe(1);
+
+    const left = await t.db.query<{ id: string }>(
+      'SELECT id FROM operation_runs WHERE id = ANY($1)',
+      [[old, recent, active]],
+    );
+    expect(left.map((row) => row.id).sort()).toEqual([recent, active].sort());
+    const notes = await t.db.query(`SELECT run_id, link FROM notifications WHERE link = $1`, [
+      `/operations/${old}`,
+    ]);
+    expect(notes).toHaveLength(2);
+    for (const note of notes) expect(note.run_id).toBeNull();
+    expect((await t.http.get(`/operations/${old}`, { token: operator.token })).status).toBe(404);
+    const mine = await t.http.get('/me/notifications', { token: operator.token });
+    expect(
+      mine.body.items.filter((n: any) => n.link === `/operations/${old}`).map((n: any) => n.runId),
+    ).toEqual([null, null]);
+  });
+
+  it('is available as a service with an explicit clock', async () => {
+    const { pruned } = await t.app
+      .get(RunRetentionService)
+      .prune(new Date(Date.now() - 365 * 24 * 60 * MINUTE));
+    expect(pruned).toBe(0);
+  });
+});
+
+describe('Redis unreachable at dispatch', () => {
+  let down: TestApp;
+  beforeAll(async () => {
+    down = await startTestApp(
+      { APP_ROLES: 'api', REDIS_URL: 'redis://127.0.0.1:1' },
+      { probes: true },
+    );
+  });
+  afterAll(() => down?.close());
+
+  it('answers 503 naming the run, which exists as failed dispatch.failed', async () => {
+    const ws = await down.world.workspace();
+    const tn = await ws.tenant();
+    const user = await ws.member('operator');
+    const response = await down.http.post(`/probe/tenants/${tn.id}/active`, {
+      token: user.token,
+      body: { key: 'k' },
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const runId = response.body.runId;
+    expect(response.body).toMatchObject({
+      code: 'dispatch.failed',
+      instance: `/operations/${runId}`,
+    });
+    const run = await down.http.get(`/operations/${runId}`, { token: user.token });
+    expect(run.body).toMatchObject({
+      status: 'completed',
+      outcome: 'failed',
+      failures: [{ code: 'dispatch.failed' }],
+    });
+    // The identity is free again: the next start (once Redis is back) is a new run.
+    const rows = await down.db.query(
+      `SELECT count(*)::int AS n FROM operation_runs WHERE status <> 'completed'`,
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+    // And no job reached the real Redis under this app's prefix.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await redis.keys(`${down.config.redis.prefix}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

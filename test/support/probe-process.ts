@@ -1,0 +1,51 @@
+/**
+ * A product process with the probe run types loaded, for tests that need real separate
+ * processes. Built into dist/ by `npm test` (pretest).
+ *
+ *   node dist/test/support/probe-process.js worker          consume the queues until killed
+ *   node dist/test/support/probe-process.js start-strict    start one strict probe run at START_AT,
+ *                                                           print { id, deduplicated }
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import pino from 'pino';
+import { parseConfig } from '../../libs/common/config/index.js';
+import { OperationRunsService } from '../../libs/operation-runs/index.js';
+import { AppModule } from '../../src/app.module.js';
+import { ProbeRunsModule } from './probe-runs.module.js';
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  const config = parseConfig(process.env);
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot(
+      { ...config, roles: mode === 'worker' ? ['worker'] : [] },
+      {
+        extraModules: [ProbeRunsModule],
+        logging: { destination: pino.destination({ dest: 2, sync: true }) },
+      },
+    ),
+    { logger: false },
+  );
+  await app.init();
+  if (mode === 'worker') {
+    process.stdout.write('worker ready\n');
+    return;
+  }
+  const startAt = Number(process.env.START_AT ?? 0);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+  const { run, deduplicated } = await app.get(OperationRunsService).start({
+    type: 'probe_strict',
+    workspaceId: process.env.WORKSPACE_ID!,
+    tenantId: process.env.TENANT_ID!,
+    inputs: { key: process.env.PROBE_KEY! },
+    initiator: null,
+  });
+  process.stdout.write(`${JSON.stringify({ id: run.id, deduplicated })}\n`);
+  await app.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
