@@ -115,7 +115,10 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   const e = parsed.data;
   if (e.RUN_HEARTBEAT_SECONDS * 3 > e.RUN_LOST_MINUTES * 60) {
     throw new ConfigError([
-      { variable: 'RUN_HEARTBEAT_SECONDS', message: 'must leave three heartbeats within RUN_LOST_MINUTES' },
+      {
+        variable: 'RUN_HEARTBEAT_SECONDS',
+        message: 'must leave three heartbeats within RUN_LOST_MINUTES',
+      },
     ]);
   }
   return Object.freeze({
