@@ -33,7 +33,7 @@ export async function createApp(
     AppModule.forRoot(config, options),
     adapter,
     // Fastify's own JSON parser only: the API speaks JSON, anything else is 415.
-    { bufferLogs: true, bodyParser: false },
+    { bufferLogs: true, bodyParser: false, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());

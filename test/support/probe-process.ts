@@ -5,6 +5,7 @@
  *   node dist/test/support/probe-process.js worker          consume the queues until killed
  *   node dist/test/support/probe-process.js start-strict    start one strict probe run at START_AT,
  *                                                           print { id, deduplicated }
+ *   node dist/test/support/probe-process.js boot VARIANT    boot with a module set of BOOT_VARIANTS
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -12,22 +13,30 @@ import pino from 'pino';
 import { parseConfig } from '../../libs/common/config/index.js';
 import { OperationRunsService } from '../../libs/operation-runs/index.js';
 import { AppModule } from '../../src/app.module.js';
+import { BOOT_VARIANTS } from './broken-run-types.js';
 import { ProbeRunsModule } from './probe-runs.module.js';
 
 async function main(): Promise<void> {
-  const mode = process.argv[2];
+  const [mode, variant] = process.argv.slice(2);
   const config = parseConfig(process.env);
+  const modules =
+    mode === 'boot' ? BOOT_VARIANTS[variant as keyof typeof BOOT_VARIANTS] : [ProbeRunsModule];
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot(
       { ...config, roles: mode === 'worker' ? ['worker'] : [] },
       {
-        extraModules: [ProbeRunsModule],
+        extraModules: modules,
         logging: { destination: pino.destination({ dest: 2, sync: true }) },
       },
     ),
-    { logger: false },
+    { logger: false, abortOnError: false },
   );
   await app.init();
+  if (mode === 'boot') {
+    process.stdout.write('booted\n');
+    await app.close();
+    return;
+  }
   if (mode === 'worker') {
     process.stdout.write('worker ready\n');
     return;

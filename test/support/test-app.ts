@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parseConfig, type AppConfig } from '../../libs/common/config/index.js';
+import type { AppModuleOptions } from '../../src/app.module.js';
 import { createApp } from '../../src/app.factory.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_URL, TEST_SECRETS_KEY, testRunId } from './environment.js';
@@ -44,6 +45,8 @@ export function testEnvironment(
 export interface TestAppOptions {
   /** Load the probe run types (test/support/probe-runs.module.ts). */
   probes?: boolean;
+  /** Any other modules to load. */
+  extraModules?: NonNullable<AppModuleOptions['extraModules']>;
 }
 
 export async function startTestApp(
@@ -55,7 +58,7 @@ export async function startTestApp(
   const logs: string[] = [];
   const app = await createApp(config, {
     logging: { destination: { write: (line: string) => logs.push(line) } },
-    extraModules: options.probes ? [ProbeRunsModule] : [],
+    extraModules: [...(options.probes ? [ProbeRunsModule] : []), ...(options.extraModules ?? [])],
   });
   const routes: { method: string; url: string }[] = [];
   app

@@ -2,21 +2,27 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/index.js';
-import { redact } from '../redaction/index.js';
+import { redact, redactDeep } from '../redaction/index.js';
 
 /** Structured fields whose values are never logged, whatever their content. */
+const SECRET_FIELDS = [
+  'authorization',
+  'Authorization',
+  'cookie',
+  'clientSecret',
+  'client_secret',
+  'password',
+  'secret',
+  'token',
+  'accessToken',
+  'access_token',
+  'secretsKey',
+];
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
-  '*.authorization',
-  '*.Authorization',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.password',
-  '*.secret',
-  '*.token',
-  '*.accessToken',
-  '*.secretsKey',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
 ];
 
 function serializeError(error: unknown): unknown {
@@ -41,6 +47,8 @@ export function loggerOptions(config: AppConfig): LoggerOptions {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
+    // Free text in structured fields is redacted too; known secret fields are censored whole.
+    formatters: { log: (object) => redactDeep(object) },
     hooks: {
       // Free-text arguments may quote a secret; structured fields are covered by `redact` paths.
       logMethod(args, method) {

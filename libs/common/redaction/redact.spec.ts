@@ -1,3 +1,7 @@
+import fc from 'fast-check';
+import pino from 'pino';
+import { parseConfig } from '../config/index.js';
+import { loggerOptions } from '../logging/index.js';
 import { redact, sanitizeMessage } from './redact.js';
 
 describe('redact', () => {
@@ -34,5 +38,65 @@ describe('sanitizeMessage', () => {
     const message = sanitizeMessage(`password=${'x'.repeat(20)} ${'y'.repeat(1000)}`);
     expect(message).toHaveLength(500);
     expect(message).not.toContain('x'.repeat(20));
+  });
+});
+
+describe('redaction, for any secret in any position', () => {
+  // Secrets carry upper case and digits; the text around them has neither, so a surviving
+  // secret cannot be an accident of the surrounding text.
+  const secret = fc.stringMatching(/^[A-Z][A-Za-z0-9]{7,40}[0-9]$/);
+  const filler = fc.stringMatching(/^[a-z .,:()\n-]{0,60}$/);
+  const placements: ((s: string) => string)[] = [
+    (s) => `Authorization: Bearer ${s}`,
+    (s) => `authorization=${s}`,
+    (s) => `bearer ${s}`,
+    (s) => `client_secret=${s}&scope=x`,
+    (s) => `{"clientSecret":"${s}"}`,
+    (s) => `password: ${s}`,
+    (s) => `postgres://app:${s}@db:5432/x`,
+    (s) => `redis://:${s}@cache:6379`,
+    (s) => `Server=db;Password=${s};`,
+    (s) => `eyJhbGciOiJIUzI1NiJ9.eyJ${s}.${s}`,
+    (s) => `tops_${s}`,
+    (s) => `Cookie: session=${s}`,
+    (s) => `access_token=${s}`,
+  ];
+
+  it('never survives into a stored failure', () => {
+    fc.assert(
+      fc.property(
+        secret,
+        filler,
+        filler,
+        fc.constantFrom(...placements),
+        (value, before, after, place) => {
+          const message = sanitizeMessage(`${before} ${place(value)} ${after}`);
+          expect(message).not.toContain(value);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never survives into a log line, as message, field or error', () => {
+    const lines: string[] = [];
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://localhost/x',
+      SECRETS_KEY: 'k'.repeat(32),
+      LOG_LEVEL: 'trace',
+    });
+    const logger = pino(loggerOptions(config), { write: (line: string) => lines.push(line) });
+    fc.assert(
+      fc.property(secret, filler, fc.constantFrom(...placements), (value, text, place) => {
+        lines.length = 0;
+        const leaked = `${text} ${place(value)}`;
+        logger.info(leaked);
+        logger.warn({ detail: leaked }, 'with a field');
+        logger.error({ err: new Error(leaked) }, 'with an error');
+        logger.info({ clientSecret: value, password: value, token: value }, 'with secret fields');
+        for (const line of lines) expect(line).not.toContain(value);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

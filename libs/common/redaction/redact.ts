@@ -45,3 +45,14 @@ export function sanitizeMessage(text: string, max = MAX_MESSAGE_LENGTH): string 
   const clean = redact(text);
   return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
+
+/** Redacts every string inside plain objects and arrays (log fields, stored JSON). */
+export function redactDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1)) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value; // Errors, Dates, Buffers…
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, redactDeep(item, depth + 1)]),
+  ) as T;
+}
