@@ -35,6 +35,16 @@ export class RunContext<T extends RunType = RunType> {
     return this.run.id;
   }
 
+  /** Fields every log line about this run carries. */
+  get logFields(): { runId: string; tenantId: string | null; workspaceId: string; type: string } {
+    return {
+      runId: this.run.id,
+      tenantId: this.run.tenantId,
+      workspaceId: this.run.workspaceId,
+      type: this.run.type,
+    };
+  }
+
   increment(counter: string, by = 1): void {
     this.counts[counter] = (this.counts[counter] ?? 0) + by;
   }

@@ -66,7 +66,7 @@ export class RunExecutor {
       if (!state) context.interrupt('lost');
       else if (state.cancelRequested) context.interrupt('cancelled');
     } catch (error) {
-      this.logger.warn({ err: error, runId: context.runId }, 'Heartbeat failed');
+      this.logger.warn({ ...context.logFields, err: error }, 'Heartbeat failed');
     }
   }
 
@@ -78,7 +78,7 @@ export class RunExecutor {
     const runId = context.runId;
     if (error instanceof RunInterrupted) {
       if (error.reason === 'cancelled') await this.finish(context, 'cancelled');
-      else this.logger.warn({ runId }, 'Run was taken from this worker; stopping');
+      else this.logger.warn(context.logFields, 'Run was taken from this worker; stopping');
       return;
     }
     if (error instanceof RunSkipped) {
@@ -96,14 +96,14 @@ export class RunExecutor {
       // Back to queued, so the next delivery claims it; the same run, one more attempt.
       if (await this.runs.requeueForRetry(runId, context.progress([failure]))) {
         this.logger.warn(
-          { runId, err: error, attemptsLeft },
+          { ...context.logFields, err: error, attemptsLeft },
           'Run attempt failed; Bull will retry',
         );
         throw error;
       }
       return;
     }
-    this.logger.error({ runId, err: error }, 'Run failed');
+    this.logger.error({ ...context.logFields, err: error }, 'Run failed');
     await this.finish(context, 'failed', [failure]);
   }
 
@@ -118,11 +118,10 @@ export class RunExecutor {
       outcome,
       context.progress(extraFailures),
     );
-    if (done)
-      this.logger.log({ runId: done.id, type: done.type, outcome: done.outcome }, 'Run completed');
+    if (done) this.logger.log({ ...context.logFields, outcome: done.outcome }, 'Run completed');
     else
       this.logger.warn(
-        { runId: context.runId },
+        context.logFields,
         'Run was completed elsewhere before this worker finished',
       );
   }

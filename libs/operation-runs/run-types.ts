@@ -77,7 +77,8 @@ export interface RunFailure {
 }
 
 export interface RunInitiator {
-  userId: string;
+  /** Null once the user has been deleted; the name is the snapshot taken at the start. */
+  userId: string | null;
   name: string;
 }
 

@@ -43,10 +43,9 @@ export class OperationRunDto {
   @ApiProperty({ type: RunLinksDto }) links!: RunLinksDto;
 
   static from(run: OperationRun): OperationRunDto {
-    const { heartbeatAt: _heartbeat, initiator, ...rest } = run;
+    const { heartbeatAt: _heartbeat, ...rest } = run;
     return Object.assign(new OperationRunDto(), {
       ...rest,
-      initiator: initiator && { userId: initiator.userId || null, name: initiator.name },
       durationMs:
         run.startedAt && run.completedAt
           ? run.completedAt.getTime() - run.startedAt.getTime()
