@@ -77,3 +77,36 @@ describe('bearer authentication', () => {
     expect(lastUsed).toBeInstanceOf(Date);
   });
 });
+
+describe('the token cache (AUTH_CACHE_SECONDS)', () => {
+  let cached: TestApp;
+  beforeAll(async () => {
+    cached = await startTestApp({ AUTH_CACHE_SECONDS: '2' });
+  });
+  afterAll(() => cached?.close());
+
+  it('drops a token revoked in this process at once', async () => {
+    const user = await cached.world.user();
+    expect((await cached.http.get('/me', { token: user.token })).status).toBe(200);
+    const [{ id }] = await cached.db.query<{ id: string }>(
+      'SELECT id FROM api_tokens WHERE user_id = $1',
+      [user.id],
+    );
+    await cached.app.get(ApiTokensService).revoke(id!, CLI_ACTOR);
+    expect((await cached.http.get('/me', { token: user.token })).status).toBe(401);
+  });
+
+  it('sees a token revoked elsewhere within the cache lifetime', async () => {
+    const user = await cached.world.user();
+    expect((await cached.http.get('/me', { token: user.token })).status).toBe(200);
+    // Revoked by another process (here: straight in the database).
+    await cached.db.query('UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1', [user.id]);
+    const revokedAt = Date.now();
+    const refused = await eventually(
+      async () => (await cached.http.get('/me', { token: user.token })).status === 401,
+      5000,
+    );
+    expect(refused).toBe(true);
+    expect(Date.now() - revokedAt).toBeLessThan(3500);
+  });
+});

@@ -1,3 +1,4 @@
+import { OperationRunsService } from '../libs/operation-runs/index.js';
 import type { Tenant } from '../libs/tenancy/index.js';
 import { probeExecutions } from './support/probe-runs.module.js';
 import { waitForRun, waitForStatus } from './support/runs.js';
@@ -190,6 +191,30 @@ describe('notifications', () => {
       token: bystander.token,
     });
     expect(notMine.status).toBe(404);
+  });
+});
+
+describe('initiators', () => {
+  it('keep their name on the run after the user is deleted', async () => {
+    const leaver = await workspace.member('operator');
+    const { body } = await start('active', { key: key() }, leaver.token);
+    await waitForRun(t.http, operator.token, body.run.id);
+    await t.db.query('DELETE FROM users WHERE id = $1', [leaver.id]);
+    const run = (await t.http.get(`/operations/${body.run.id}`, { token: operator.token })).body;
+    expect(run.initiator).toEqual({ userId: null, name: leaver.name });
+  });
+
+  it('are null for system runs, which notify nobody', async () => {
+    const { run } = await t.app.get(OperationRunsService).start({
+      type: 'probe_active',
+      workspaceId: workspace.id,
+      tenantId: tenant.id,
+      inputs: { key: key() },
+      initiator: null,
+    });
+    const done = await waitForRun(t.http, operator.token, run.id);
+    expect(done.initiator).toBeNull();
+    expect(await t.db.query('SELECT 1 FROM notifications WHERE run_id = $1', [run.id])).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '../common/db/index.js';
 import type { RunIdentity } from './run-identity.js';
 import type {
   IdentityScope,
@@ -45,7 +46,7 @@ function toRun(row: RunRow): OperationRun {
   return {
     ...rest,
     initiator:
-      initiatorName === null ? null : { userId: initiatorUserId ?? '', name: initiatorName },
+      initiatorName === null ? null : { userId: initiatorUserId, name: initiatorName },
     identity: { hash: identityHash, scope: identityScope },
   };
 }
@@ -90,8 +91,31 @@ export interface RunListFilter {
   context?: { key: string; value: string };
 }
 
-const ACTIVE_ARBITER = `ON CONFLICT (identity_hash) WHERE identity_scope = 'active' AND status IN ('queued', 'running') DO NOTHING`;
-const UNIQUE_ARBITER = `ON CONFLICT (identity_hash) WHERE identity_unique DO NOTHING`;
+/**
+ * Insert-or-return-existing, one statement per identity kind: the insert defers to the unique
+ * index of its scope, and the holder of the identity is read in the same statement. The queued
+ * notification is written with the run. (Prepared once per connection: this is the hot path.)
+ */
+function insertRun(arbiter: string, holder: string | null): string {
+  return `WITH inserted AS (
+      INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
+                                  identity_hash, identity_scope, identity_unique, context)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${arbiter}
+      RETURNING *
+    ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
+    SELECT true AS created, ${COLUMNS} FROM inserted
+    ${holder ? `UNION ALL SELECT false AS created, ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND ${holder} LIMIT 1` : ''}`;
+}
+
+const ACTIVE = `identity_scope = 'active' AND status IN ('queued', 'running')`;
+const INSERT_RUN = {
+  active: insertRun(`ON CONFLICT (identity_hash) WHERE ${ACTIVE} DO NOTHING`, ACTIVE),
+  unique: insertRun(
+    'ON CONFLICT (identity_hash) WHERE identity_unique DO NOTHING',
+    'identity_unique',
+  ),
+  plain: insertRun('', null),
+};
 
 @Injectable()
 export class OperationRunRepository {
@@ -116,24 +140,11 @@ export class OperationRunRepository {
       identity.unique,
       run.context,
     ];
-    const arbiter =
-      identity.scope === 'active' ? ACTIVE_ARBITER : identity.unique ? UNIQUE_ARBITER : '';
-    const existing =
-      identity.scope === 'active'
-        ? `SELECT false AS created, ${COLUMNS} FROM operation_runs
-            WHERE identity_hash = $7 AND identity_scope = 'active' AND status IN ('queued', 'running')`
-        : identity.unique
-          ? `SELECT false AS created, ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND identity_unique`
-          : null;
-    const rows: (RunRow & { created: boolean })[] = await this.db.query(
-      `WITH inserted AS (
-         INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
-                                     identity_hash, identity_scope, identity_unique, context)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${arbiter}
-         RETURNING *
-       ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
-       SELECT true AS created, ${COLUMNS} FROM inserted
-       ${existing ? `UNION ALL ${existing} LIMIT 1` : ''}`,
+    const variant = identity.scope === 'active' ? 'active' : identity.unique ? 'unique' : 'plain';
+    const rows = await preparedQuery<RunRow & { created: boolean }>(
+      this.db,
+      `operation_runs_insert_${variant}`,
+      INSERT_RUN[variant],
       params,
     );
     const row = rows[0];

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { TtlCache } from '../common/cache.js';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
 import { TransactionRunner } from '../common/db/index.js';
 import type { Actor } from './actor.js';
 import { ApiTokenRepository, type TokenHolder } from './repositories/api-token.repository.js';
@@ -31,13 +33,18 @@ function sha256(value: string): Buffer {
 @Injectable()
 export class ApiTokensService {
   private readonly logger = new Logger(ApiTokensService.name);
+  /** Token hash → holder. Revocation and role changes reach other processes within its TTL. */
+  private readonly holders: TtlCache<TokenHolder>;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly transactions: TransactionRunner,
     private readonly tokens: ApiTokenRepository,
     private readonly users: UserRepository,
     private readonly audit: AuditLogRepository,
-  ) {}
+  ) {
+    this.holders = new TtlCache(config.authCacheSeconds);
+  }
 
   /** Creates a personal API token. The plain token is returned once and never stored. */
   issue(userId: string, name: string, actor: Actor): Promise<{ id: string; token: string }> {
@@ -76,6 +83,7 @@ export class ApiTokensService {
         { actor, action: 'api_token.revoke', target: { type: 'api_token', id: tokenId } },
         tx,
       );
+      this.holders.deleteWhere((holder) => holder.tokenId === tokenId);
     });
   }
 
@@ -83,13 +91,21 @@ export class ApiTokensService {
   async authenticate(token: string): Promise<TokenHolder | null> {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return null;
-    const holder = await this.tokens.findLiveHolderByPrefix(match[1]!);
-    if (!holder || !timingSafeEqual(holder.tokenHash, sha256(token))) return null;
-    if (!holder.lastUsedAt || Date.now() - holder.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      this.tokens
-        .touchLastUsed(holder.tokenId)
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not record token use'));
-    }
-    return holder;
+    const hash = sha256(token);
+    return this.holders.getOrLoad(hash.toString('base64'), async () => {
+      const holder = await this.tokens.findLiveHolderByPrefix(match[1]!);
+      if (!holder || !timingSafeEqual(holder.tokenHash, hash)) return null;
+      if (
+        !holder.lastUsedAt ||
+        Date.now() - holder.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS
+      ) {
+        this.tokens
+          .touchLastUsed(holder.tokenId)
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'Could not record token use'),
+          );
+      }
+      return holder;
+    });
   }
 }

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { TtlCache } from '../common/cache.js';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
 import { TransactionRunner } from '../common/db/index.js';
 import { CommonError, CommonErrorCode, RecordNotFoundError } from '../common/errors/index.js';
 import type { Actor } from './actor.js';
@@ -47,12 +49,18 @@ const duplicate = () =>
 
 @Injectable()
 export class TenantsService {
+  /** Tenant → workspace never changes; only deletion does, which reaches other processes within the TTL. */
+  private readonly scopes: TtlCache<{ workspaceId: string }>;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly transactions: TransactionRunner,
     private readonly tenants: TenantRepository,
     private readonly cipher: ProviderSecretCipher,
     private readonly audit: AuditLogRepository,
-  ) {}
+  ) {
+    this.scopes = new TtlCache(config.authCacheSeconds);
+  }
 
   create(workspaceId: string, input: TenantInput, actor: Actor): Promise<Tenant> {
     const id = randomUUID();
@@ -128,6 +136,7 @@ export class TenantsService {
       const current = await this.tenants.findLive(id, tx);
       if (!current) throw new RecordNotFoundError('Tenant');
       await this.tenants.softDelete(id, tx);
+      this.scopes.delete(id);
       await this.audit.record(
         {
           actor,
@@ -143,7 +152,7 @@ export class TenantsService {
 
   /** Where the tenant belongs, for authorisation; null when it does not exist (or was deleted). */
   findScope(id: string): Promise<{ workspaceId: string } | null> {
-    return this.tenants.findLiveScope(id);
+    return this.scopes.getOrLoad(id, () => this.tenants.findLiveScope(id));
   }
 
   async providerCredentials(id: string): Promise<ProviderCredentials> {

@@ -37,6 +37,8 @@ export function testEnvironment(
     SECRETS_KEY: TEST_SECRETS_KEY,
     LOG_LEVEL: 'info',
     RUN_HEARTBEAT_SECONDS: '1',
+    // Tests see revocations and deletions at once; the cache has its own test.
+    AUTH_CACHE_SECONDS: '0',
     ...extra,
   };
 }

@@ -56,6 +56,7 @@ const envSchema = z.object({
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
   RUN_HEARTBEAT_SECONDS: integer(15, 1, 600),
   WORKER_CONCURRENCY: integer(4, 1, 256),
+  AUTH_CACHE_SECONDS: integer(5, 0, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
 });
@@ -76,6 +77,8 @@ export interface AppConfig {
     heartbeatSeconds: number;
   };
   worker: { concurrency: number };
+  /** How long a process may reuse a token's holder and a record's scope (0: never). */
+  authCacheSeconds: number;
   logLevel: string;
 }
 
@@ -136,6 +139,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       heartbeatSeconds: e.RUN_HEARTBEAT_SECONDS,
     },
     worker: { concurrency: e.WORKER_CONCURRENCY },
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     logLevel: e.LOG_LEVEL,
   });
 }
