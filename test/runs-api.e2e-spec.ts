@@ -76,6 +76,9 @@ describe('GET /operations/{id}', () => {
   });
 });
 
+const listAs = async (token: string, query = '') =>
+  (await t.http.get(`/operations${query}`, { token })).body.items.map((run: any) => run.id);
+
 describe('GET /operations', () => {
   const ids = async (caller: keyof typeof callers, query = '') =>
     (await t.http.get(`/operations${query}`, { token: callers[caller].token })).body.items.map(
@@ -87,6 +90,23 @@ describe('GET /operations', () => {
     expect(await ids('operator')).toEqual([activeRun]);
     expect(await ids('readonly')).toEqual([]);
     expect(await ids('outsider')).not.toContain(activeRun);
+  });
+
+  it('merges the workspaces of a caller who belongs to several, newest first, each by its own rights', async () => {
+    const both = await t.world.user();
+    await workspace.add(both, 'operator');
+    const other = await t.world.workspace();
+    await other.add(both, 'owner');
+    const otherTenant = await other.tenant();
+    const start = (body: object) =>
+      t.http.post(`/probe/tenants/${otherTenant.id}/active`, { token: both.token, body });
+    const first = (await start({ key: 'm1' })).body.run.id;
+    const second = (
+      await t.http.post(`/probe/workspaces/${other.id}`, { token: both.token, body: { key: 'm2' } })
+    ).body.run.id;
+    // In `workspace` only the operator's types (not probe_workspace); in `other`, everything.
+    expect(await listAs(both.token)).toEqual([second, first, activeRun]);
+    expect(await listAs(both.token, '?limit=2')).toEqual([second, first]);
   });
 
   it('filters by tenant, type, status, outcome, initiator and creation time', async () => {

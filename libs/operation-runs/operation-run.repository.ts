@@ -45,8 +45,7 @@ function toRun(row: RunRow): OperationRun {
   const { initiatorUserId, initiatorName, identityHash, identityScope, ...rest } = row;
   return {
     ...rest,
-    initiator:
-      initiatorName === null ? null : { userId: initiatorUserId, name: initiatorName },
+    initiator: initiatorName === null ? null : { userId: initiatorUserId, name: initiatorName },
     identity: { hash: identityHash, scope: identityScope },
   };
 }
@@ -291,17 +290,14 @@ export class OperationRunRepository {
     return rows[1];
   }
 
+  /**
+   * One branch per workspace the caller may read (`workspace_id = $n`, never `= ANY(...)`, so each
+   * branch walks an index in id order and stops after `limit` rows), merged newest first.
+   */
   async list(filter: RunListFilter): Promise<OperationRun[]> {
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const access: string[] = [];
-    if (filter.access.allTypes.length)
-      access.push(`workspace_id = ANY(${param(filter.access.allTypes)}::uuid[])`);
-    for (const { workspaceId, types } of filter.access.someTypes) {
-      access.push(`(workspace_id = ${param(workspaceId)} AND type = ANY(${param(types)}::text[]))`);
-    }
-    if (access.length === 0) return [];
-    const where = [access.length === 1 ? access[0]! : `(${access.join(' OR ')})`];
+    const where: string[] = [];
     if (filter.tenantId) where.push(`tenant_id = ${param(filter.tenantId)}`);
     if (filter.type) where.push(`type = ${param(filter.type)}`);
     if (filter.status) {
@@ -322,13 +318,25 @@ export class OperationRunRepository {
     if (filter.initiatorId) where.push(`initiator_user_id = ${param(filter.initiatorId)}`);
     if (filter.createdFrom) where.push(`created_at >= ${param(filter.createdFrom)}`);
     if (filter.createdTo) where.push(`created_at < ${param(filter.createdTo)}`);
-    if (filter.context)
+    if (filter.context) {
       where.push(`context ->> ${param(filter.context.key)} = ${param(filter.context.value)}`);
+    }
     if (filter.before) where.push(`id < ${param(filter.before)}`);
-    const rows: RunRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM operation_runs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${param(filter.limit)}`,
-      params,
-    );
+    const limit = param(filter.limit);
+    const branches = [
+      ...filter.access.allTypes.map((workspaceId) => ({ workspaceId, types: null })),
+      ...filter.access.someTypes,
+    ].map(({ workspaceId, types }) => {
+      const conditions = [`workspace_id = ${param(workspaceId)}`, ...where];
+      if (types) conditions.push(`type = ANY(${param(types)}::text[])`);
+      return `SELECT ${COLUMNS} FROM operation_runs WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ${limit}`;
+    });
+    if (branches.length === 0) return [];
+    const sql =
+      branches.length === 1
+        ? branches[0]!
+        : `SELECT * FROM (${branches.map((b) => `(${b})`).join(' UNION ALL ')}) runs ORDER BY id DESC LIMIT ${limit}`;
+    const rows: RunRow[] = await this.db.query(sql, params);
     return rows.map(toRun);
   }
 }
