@@ -33,7 +33,7 @@ export class RunDispatcher {
 
   async enqueue(run: { id: string; type: string }): Promise<void> {
     const options = this.registry.jobOptions(run.type);
-    const queue = this.queue(this.registry.get(run.type as never).queue);
+    const queue = this.queue(this.registry.get(run.type).queue);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

@@ -20,10 +20,12 @@ export class RunTypeRegistry {
     return this.types.get(type);
   }
 
-  get<T extends RunType>(type: T): RunTypeDefinition<T> {
+  get<T extends RunType>(type: T): RunTypeDefinition<T>;
+  get(type: string): RunTypeDefinition;
+  get(type: string): RunTypeDefinition {
     const definition = this.types.get(type);
     if (!definition) throw new Error(`Run type "${type}" is not registered.`);
-    return definition as unknown as RunTypeDefinition<T>;
+    return definition;
   }
 
   all(): RunTypeDefinition[] {

@@ -1,0 +1,33 @@
+/* global process, URL -- Node.js globals (the ESLint config declares them for *.js only) */
+/**
+ * The product's HTTP API exactly as `node dist/src/main.js` boots it (same createApp, same
+ * configuration from the environment), plus the test-only probe run types so the benchmarks can
+ * start runs without a real run family. Needs the build: `npm run build` and
+ * `npx swc test/support -d dist --quiet` (or BENCH_DIST naming a copy of that dist/).
+ * Prints `BENCH_READY <port>` once listening.
+ */
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const dist = resolve(
+  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
+  '..',
+  process.env.BENCH_DIST ?? 'dist',
+);
+const load = (file) => import(pathToFileURL(resolve(dist, file)).href);
+
+const { parseConfig } = await load('libs/common/config/index.js');
+const { createApp } = await load('src/app.factory.js');
+const { ProbeRunsModule } = await load('test/support/probe-runs.module.js');
+
+const config = parseConfig(process.env);
+const app = await createApp(config, { extraModules: [ProbeRunsModule] });
+if (config.roles.includes('api')) {
+  await app.listen(config.http.port, config.http.host);
+  const { port } = app.getHttpServer().address();
+  process.stdout.write(`BENCH_READY ${port}\n`);
+} else {
+  await app.init();
+  process.stdout.write('BENCH_READY 0\n');
+}
