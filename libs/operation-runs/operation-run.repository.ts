@@ -20,26 +20,13 @@ const COLUMNS = `
   created_at AS "createdAt", started_at AS "startedAt", completed_at AS "completedAt",
   heartbeat_at AS "heartbeatAt"`;
 
-interface RunRow {
-  id: string;
-  workspaceId: string;
-  tenantId: string | null;
-  type: string;
-  status: RunStatus;
-  outcome: RunOutcome;
+/** A row as selected by COLUMNS: the run, with initiator and identity still flat. */
+type RunRow = Omit<OperationRun, 'initiator' | 'identity'> & {
   initiatorUserId: string | null;
   initiatorName: string | null;
   identityHash: string;
   identityScope: IdentityScope;
-  summaryCounts: Record<string, number>;
-  failures: RunFailure[];
-  context: Record<string, Json>;
-  attempts: number;
-  createdAt: Date;
-  startedAt: Date | null;
-  completedAt: Date | null;
-  heartbeatAt: Date | null;
-}
+};
 
 function toRun(row: RunRow): OperationRun {
   const { initiatorUserId, initiatorName, identityHash, identityScope, ...rest } = row;
@@ -73,9 +60,8 @@ export interface RunProgress {
   context: Record<string, Json>;
 }
 
-export interface RunListFilter {
-  /** Workspaces where every type is visible, and workspaces limited to some types. */
-  access: { allTypes: string[]; someTypes: { workspaceId: string; types: string[] }[] };
+/** What a run list can be narrowed by (the runs API's filters). */
+export interface RunFilters {
   tenantId?: string;
   type?: string;
   status?: RunStatus;
@@ -83,11 +69,16 @@ export interface RunListFilter {
   initiatorId?: string;
   createdFrom?: Date;
   createdTo?: Date;
+  /** Runs whose context has this value at this key (e.g. `scheduleId`). */
+  context?: { key: string; value: string };
+}
+
+export interface RunListFilter extends RunFilters {
+  /** Workspaces where every type is visible, and workspaces limited to some types. */
+  access: { allTypes: string[]; someTypes: { workspaceId: string; types: string[] }[] };
   /** Only runs with an id below this one (the keyset cursor). */
   before?: string;
   limit: number;
-  /** Runs whose context has this value at this key (e.g. `scheduleId`). */
-  context?: { key: string; value: string };
 }
 
 /**

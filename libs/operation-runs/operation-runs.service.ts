@@ -4,19 +4,16 @@ import type { Principal } from '../authz/index.js';
 import { RecordNotFoundError } from '../common/errors/index.js';
 import { isUuid } from '../common/ids.js';
 import { sanitizeMessage } from '../common/redaction/index.js';
-import { OperationRunRepository, type RunListFilter } from './operation-run.repository.js';
+import {
+  OperationRunRepository,
+  type RunFilters,
+  type RunListFilter,
+} from './operation-run.repository.js';
 import { OperationRunsError, OperationRunsErrorCode } from './operation-runs.errors.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { runIdentity } from './run-identity.js';
 import { RunTypeRegistry } from './run-type.registry.js';
-import type {
-  Json,
-  OperationRun,
-  RunOutcome,
-  RunStatus,
-  RunType,
-  RunTypeInputs,
-} from './run-types.js';
+import type { Json, OperationRun, RunType, RunTypeInputs } from './run-types.js';
 
 export interface StartRunRequest<T extends RunType> {
   type: T;
@@ -41,17 +38,9 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
-export interface ListRunsQuery {
-  tenantId?: string;
-  type?: string;
-  status?: RunStatus;
-  outcome?: RunOutcome;
-  initiatorId?: string;
-  createdFrom?: Date;
-  createdTo?: Date;
+export interface ListRunsQuery extends RunFilters {
   limit?: number;
   cursor?: string;
-  context?: { key: string; value: string };
 }
 
 /** How many times a start re-reads when its identity's holder finished mid-statement. */
@@ -175,16 +164,10 @@ export class OperationRunsService {
       );
     }
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const { cursor: _cursor, ...filters } = query;
     const filter: RunListFilter = {
+      ...filters,
       access: this.accessOf(principal),
-      tenantId: query.tenantId,
-      type: query.type,
-      status: query.status,
-      outcome: query.outcome,
-      initiatorId: query.initiatorId,
-      createdFrom: query.createdFrom,
-      createdTo: query.createdTo,
-      context: query.context,
       before,
       limit: limit + 1,
     };
