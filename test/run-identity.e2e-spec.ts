@@ -14,9 +14,7 @@ let operator: TestUser;
 
 beforeAll(async () => {
   t = await startTestApp({}, { probes: true });
-  workspace = await t.world.workspace();
-  tenant = await workspace.tenant();
-  operator = await workspace.member('operator');
+  ({ workspace, tenant, member: operator } = await t.world.tenantWithMember('operator'));
 });
 afterAll(() => t?.close());
 

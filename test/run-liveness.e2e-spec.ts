@@ -8,11 +8,10 @@ import { eventually } from './support/eventually.js';
 import { runCli, startNode, type RunningProcess } from './support/processes.js';
 import { waitForRun, waitForStatus } from './support/runs.js';
 import { startTestApp, testEnvironment, type TestApp } from './support/test-app.js';
-import type { TestUser, WorkspaceBuilder } from './support/world.js';
+import type { TestUser } from './support/world.js';
 
 /** Faults: lost workers, orphaned runs, jobs without runs, Redis down, retention. */
 let t: TestApp;
-let workspace: WorkspaceBuilder;
 let tenant: Tenant;
 let operator: TestUser;
 let worker: RunningProcess | undefined;
@@ -31,9 +30,7 @@ function startWorker(): Promise<RunningProcess> {
 beforeAll(async () => {
   // This process only serves HTTP; runs execute in a separate worker process.
   t = await startTestApp({ APP_ROLES: 'api' }, { probes: true });
-  workspace = await t.world.workspace();
-  tenant = await workspace.tenant();
-  operator = await workspace.member('operator');
+  ({ tenant, member: operator } = await t.world.tenantWithMember('operator'));
 });
 afterAll(async () => {
   await worker?.stop('SIGKILL');

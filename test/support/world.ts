@@ -30,6 +30,14 @@ export class World {
     return { id: user.id, email, name, token };
   }
 
+  /** A workspace with one tenant and one member of the role: the usual stage for run tests. */
+  async tenantWithMember(
+    role: Role,
+  ): Promise<{ workspace: WorkspaceBuilder; tenant: Tenant; member: TestUser }> {
+    const workspace = await this.workspace();
+    return { workspace, tenant: await workspace.tenant(), member: await workspace.member(role) };
+  }
+
   async workspace(name = `Workspace ${++sequence}`): Promise<WorkspaceBuilder> {
     const workspace = await this.app.get(WorkspacesService).create(name, CLI_ACTOR);
     return new WorkspaceBuilder(this, this.app, workspace.id);

@@ -19,7 +19,18 @@ import {
   type RunStatus,
 } from '../../../libs/operation-runs/index.js';
 
-export class ListRunsQuery {
+/** `limit`: a page of 1 to 200 items (50 when absent). */
+class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class ListRunsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('loose')
@@ -58,14 +69,6 @@ export class ListRunsQuery {
   @IsDate()
   createdTo?: Date;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
   @IsOptional()
   @IsString()
@@ -73,15 +76,7 @@ export class ListRunsQuery {
   cursor?: string;
 }
 
-export class NotificationsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
+export class NotificationsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only notifications older than this id.' })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'before must be a notification id' })
