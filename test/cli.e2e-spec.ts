@@ -114,6 +114,20 @@ describe('operator CLI', () => {
     expect(nowhere.stderr).toMatch(/Workspace .* was not found/);
   });
 
+  it('sweeps and prunes with an explicit clock, refusing a malformed one', async () => {
+    expect(await json(['runs:sweep', '--now', '2030-01-01T00:00:00Z'])).toEqual({
+      staleQueued: [],
+      lost: [],
+    });
+    expect(await json(['runs:prune', '--now', '2030-01-01T00:00:00Z'])).toEqual({
+      pruned: 0,
+      completedBefore: '2029-10-03T00:00:00.000Z',
+    });
+    const bad = await runCli(['runs:sweep', '--now', 'tomorrow'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ISO-8601/);
+  });
+
   it('revokes a token', async () => {
     const user = await json(['user:create', '--email', 'revoke@acme.test', '--name', 'R']);
     const issued = await json(['token:create', '--user', user.id]);

@@ -66,9 +66,7 @@ export class RunDispatcher {
 
   /** Whether Bull still holds a job for the run that will deliver it (waiting, delayed, active). */
   async hasPendingJob(run: { id: string; type: string }): Promise<boolean> {
-    const definition = this.registry.find(run.type);
-    if (!definition) return false;
-    const job = await this.queue(definition.queue).getJob(run.id);
+    const job = await this.queue(this.registry.get(run.type).queue).getJob(run.id);
     if (!job) return false;
     const state = await job.getState();
     return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused';

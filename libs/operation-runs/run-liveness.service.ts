@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunDispatcher } from './run-dispatcher.js';
+import { RunTypeRegistry } from './run-type.registry.js';
 
 const BATCH = 500;
 const MINUTE = 60_000;
@@ -24,6 +25,7 @@ export class RunLivenessService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly runs: OperationRunRepository,
     private readonly dispatcher: RunDispatcher,
+    private readonly registry: RunTypeRegistry,
   ) {}
 
   async sweep(now = new Date()): Promise<SweepResult> {
@@ -31,6 +33,8 @@ export class RunLivenessService {
     const candidates = await this.runs.findQueuedBefore(staleBefore, BATCH);
     const orphans: string[] = [];
     for (const run of candidates) {
+      // A type this process does not know has a queue it cannot look into: leave it be.
+      if (!this.registry.find(run.type)) continue;
       if (!(await this.dispatcher.hasPendingJob(run))) orphans.push(run.id);
     }
     const staleQueued = await this.runs.failMany(orphans, 'queued', {

@@ -60,7 +60,14 @@ export function startNode(
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let closed = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      closed = true;
+      resolve(code);
+      for (const check of waiters) check();
+    }),
+  );
   return {
     output: (pattern, timeoutMs = 20000) =>
       new Promise<void>((resolve, reject) => {
@@ -69,10 +76,11 @@ export function startNode(
           reject(new Error(`No output matching ${pattern} within ${timeoutMs} ms:\n${seen}`));
         }, timeoutMs);
         const check = () => {
-          if (!pattern.test(seen)) return;
+          if (!pattern.test(seen) && !closed) return;
           clearTimeout(timer);
           waiters.delete(check);
-          resolve();
+          if (pattern.test(seen)) resolve();
+          else reject(new Error(`Process exited before printing ${pattern}:\n${seen}`));
         };
         waiters.add(check);
         check();
