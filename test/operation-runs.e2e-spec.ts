@@ -1,5 +1,6 @@
 import { OperationRunsService } from '../libs/operation-runs/index.js';
 import type { Tenant } from '../libs/tenancy/index.js';
+import { eventually } from './support/eventually.js';
 import { probeExecutions } from './support/probe-runs.module.js';
 import { waitForRun, waitForStatus } from './support/runs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -59,15 +60,17 @@ describe('starting a run', () => {
   });
 
   it('returns the active run for a second identical start (200, deduplicated), and a new one after it ends', async () => {
-    const body = { key: key(), work: { sleepMs: 500 } };
+    // Long enough to still be active under any load; cancelled below to end it.
+    const body = { key: key(), work: { sleepMs: 60_000 } };
     const first = await start('active', body);
     const second = await start('active', { ...body, work: { sleepMs: 1 } });
     expect(second.status).toBe(200);
     expect(second.body.deduplicated).toBe(true);
     expect(second.body.run.id).toBe(first.body.run.id);
     expect(second.headers.get('location')).toBe(`/operations/${first.body.run.id}`);
+    await t.http.post(`/operations/${first.body.run.id}/cancel`, { token: operator.token });
     await waitForRun(t.http, operator.token, first.body.run.id);
-    const third = await start('active', body);
+    const third = await start('active', { key: body.key });
     expect(third.status).toBe(202);
     expect(third.body.run.id).not.toBe(first.body.run.id);
   });
@@ -221,12 +224,12 @@ describe('duplicate delivery', () => {
     const { body } = await start('active', { key: key(), work: { sleepMs: 300 } });
     // A second Bull job for the same run (another job id), as a redelivery would be.
     const { RunDispatcher } = await import('../libs/operation-runs/run-dispatcher.js');
-    await t.app
+    const again = await t.app
       .get(RunDispatcher)
       .queue('probe')
       .add('probe_active', { runId: body.run.id }, { jobId: `${body.run.id}-again` });
     const run = await waitForRun(t.http, operator.token, body.run.id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await eventually(async () => (await again.getState()) === 'completed')).toBe(true);
     expect(run.outcome).toBe('succeeded');
     expect(probeExecutions.get(body.run.id)).toBe(1);
   });

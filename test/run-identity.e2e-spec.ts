@@ -22,7 +22,7 @@ const path = (kind: string) => `/probe/tenants/${tenant.id}/${kind}`;
 
 describe('active scope', () => {
   it('200 concurrent identical starts on separate connections make exactly one run, and all get its id', async () => {
-    const body = { key: `storm-${randomUUID()}`, work: { sleepMs: 2000 } };
+    const body = { key: `storm-${randomUUID()}`, work: { sleepMs: 60_000 } };
     // A fresh client per request: no shared keep-alive connection.
     const responses = await Promise.all(
       Array.from({ length: 200 }, () =>
@@ -41,12 +41,13 @@ describe('active scope', () => {
     const rows = await t.db.query("SELECT id FROM operation_runs WHERE context->>'key' = $1", [
       body.key,
     ]);
+    await t.http.post(`/operations/${[...ids][0]}/cancel`, { token: operator.token });
     expect(rows).toEqual([{ id: [...ids][0] }]);
   });
 
   it('dedupes workspace-wide runs (no tenant) too', async () => {
     const owner = await workspace.member('owner');
-    const body = { key: `ws-${randomUUID()}`, work: { sleepMs: 500 } };
+    const body = { key: `ws-${randomUUID()}`, work: { sleepMs: 60_000 } };
     const [a, b] = await Promise.all([
       t.http.post(`/probe/workspaces/${workspace.id}`, { token: owner.token, body }),
       t.http.post(`/probe/workspaces/${workspace.id}`, { token: owner.token, body }),
@@ -54,6 +55,7 @@ describe('active scope', () => {
     expect([a.status, b.status].sort()).toEqual([200, 202]);
     expect(a.body.run.id).toBe(b.body.run.id);
     expect(a.body.run.tenantId).toBeNull();
+    await t.http.post(`/operations/${a.body.run.id}/cancel`, { token: owner.token });
   });
 });
 
