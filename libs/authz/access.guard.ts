@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { RecordNotFoundError } from '../common/errors/index.js';
-import { ApiTokensService } from '../tenancy/index.js';
+import { ApiTokensService, type TokenHolder } from '../tenancy/index.js';
 import { ACCESS_POLICY, CAPABILITY_OF_RECORD, type AccessPolicy } from './access.decorators.js';
 import { AuthzError, AuthzErrorCode } from './authz.errors.js';
 import { Principal } from './principal.js';
@@ -17,6 +17,8 @@ const BEARER = /^Bearer ([^\s]+)$/;
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
+  /** A cached token holder is the same object for its lifetime: build its ability once. */
+  private readonly principals = new WeakMap<TokenHolder, Principal>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -72,6 +74,11 @@ export class AccessGuard implements CanActivate {
           : 'A bearer token is required.',
       );
     }
-    return Principal.fromTokenHolder(holder);
+    let principal = this.principals.get(holder);
+    if (!principal) {
+      principal = Principal.fromTokenHolder(holder);
+      this.principals.set(holder, principal);
+    }
+    return principal;
   }
 }
