@@ -181,3 +181,28 @@ describe('pagination', () => {
     expect(seen).toEqual(sorted); // newest first, throughout
   });
 });
+
+describe('POST /operations/{id}/cancel', () => {
+  it('completes a queued run as cancelled at once, then refuses a second cancel with 409', async () => {
+    const { body } = await t.http.post(`/probe/tenants/${tenant.id}/active`, {
+      token: callers.operator.token,
+      body: { key: 'to-cancel' },
+    });
+    const cancelled = await t.http.post(`/operations/${body.run.id}/cancel`, {
+      token: callers.operator.token,
+    });
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({ status: 'completed', outcome: 'cancelled' });
+    const again = await t.http.post(`/operations/${body.run.id}/cancel`, {
+      token: callers.operator.token,
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('needs the capability of the run type', async () => {
+    const response = await t.http.post(`/operations/${activeRun}/cancel`, {
+      token: callers.readonly.token,
+    });
+    expect(response.status).toBe(403);
+  });
+});

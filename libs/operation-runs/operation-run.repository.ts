@@ -228,12 +228,16 @@ export class OperationRunRepository {
     return rows[0] ? toRun(rows[0]) : null;
   }
 
-  async requestCancel(id: string): Promise<void> {
-    await this.db.query(
+  /** Marks a running run for cancellation; null when it is not running. */
+  async requestCancel(id: string): Promise<OperationRun | null> {
+    const rows: [RunRow[], number] = await this.db.query(
       `UPDATE operation_runs SET cancel_requested_at = coalesce(cancel_requested_at, now())
-        WHERE id = $1 AND status = 'running'`,
+        WHERE id = $1 AND status = 'running'
+        RETURNING ${COLUMNS}`,
       [id],
     );
+    const row = rows[0]?.[0];
+    return row ? toRun(row) : null;
   }
 
   /** Runs queued before `before`: candidates for the stale-queued sweep (checked against Bull). */

@@ -202,16 +202,16 @@ export class OperationRunsService {
         context: run.context,
       });
       if (cancelled) return cancelled;
+      // Claimed by a worker meanwhile: it is running now, so ask it to stop.
     }
-    const current = await this.get(id);
-    if (current.status === 'completed') {
+    const requested = await this.runs.requestCancel(id);
+    if (!requested) {
       throw new OperationRunsError(
         OperationRunsErrorCode.NotCancellable,
         `Run ${id} has already completed.`,
       );
     }
-    await this.runs.requestCancel(id);
-    return current;
+    return requested;
   }
 }
 

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nest
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '../../libs/authz/index.js';
 import { NotificationsService } from '../../libs/operation-runs/index.js';
-import { NotificationsQuery } from './dto/list-runs.query.js';
+import { NotificationsQueryDto } from './dto/list-queries.dto.js';
 import { NotificationDto, NotificationListDto } from './dto/notification.dto.js';
 
 @ApiTags('me')
@@ -16,7 +16,7 @@ export class NotificationsController {
   @ApiOkResponse({ type: NotificationListDto })
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: NotificationsQuery,
+    @Query() query: NotificationsQueryDto,
   ): Promise<NotificationListDto> {
     const items = await this.notifications.list(principal.user.id, {
       limit: query.limit ?? 50,

@@ -12,7 +12,7 @@ import {
   OperationRunsService,
   RunPageDto,
 } from '../../libs/operation-runs/index.js';
-import { ListRunsQuery } from './dto/list-runs.query.js';
+import { ListRunsQueryDto } from './dto/list-queries.dto.js';
 
 const RUN = { record: 'run', param: 'id' };
 
@@ -27,7 +27,7 @@ export class OperationsController {
   @ApiOkResponse({ type: RunPageDto })
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: ListRunsQuery,
+    @Query() query: ListRunsQueryDto,
   ): Promise<RunPageDto> {
     const page = await this.runs.list(principal, query);
     return { items: page.items.map(OperationRunDto.from), nextCursor: page.nextCursor };

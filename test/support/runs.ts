@@ -1,22 +1,13 @@
 import type { HttpClient } from './http.js';
 
 /** Polls the canonical run URL until the run is completed (or the deadline passes). */
-export async function waitForRun(
+export function waitForRun(
   http: HttpClient,
   token: string,
   id: string,
   timeoutMs = 15000,
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await http.get(`/operations/${id}`, { token });
-    if (response.status !== 200)
-      throw new Error(`GET /operations/${id} answered ${response.status}: ${response.text}`);
-    if (response.body.status === 'completed') return response.body;
-    if (Date.now() > deadline)
-      throw new Error(`Run ${id} still ${response.body.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return waitForStatus(http, token, id, 'completed', timeoutMs);
 }
 
 /** Polls until the run reaches `status` (e.g. running). */
@@ -30,6 +21,9 @@ export async function waitForStatus(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await http.get(`/operations/${id}`, { token });
+    if (response.status !== 200) {
+      throw new Error(`GET /operations/${id} answered ${response.status}: ${response.text}`);
+    }
     if (response.body.status === status) return response.body;
     if (Date.now() > deadline)
       throw new Error(`Run ${id} did not reach ${status}: ${response.text}`);

@@ -38,13 +38,11 @@ export function errorFamily<Code extends string>(statuses: Readonly<Record<Code,
 export enum CommonErrorCode {
   Validation = 'request.invalid',
   NotFound = 'record.not_found',
-  Conflict = 'record.conflict',
 }
 
 export class CommonError extends errorFamily<CommonErrorCode>({
   [CommonErrorCode.Validation]: 400,
   [CommonErrorCode.NotFound]: 404,
-  [CommonErrorCode.Conflict]: 409,
 }) {}
 
 /**

@@ -30,7 +30,7 @@ class PageQuery {
   limit?: number;
 }
 
-export class ListRunsQuery extends PageQuery {
+export class ListRunsQueryDto extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('loose')
@@ -76,7 +76,7 @@ export class ListRunsQuery extends PageQuery {
   cursor?: string;
 }
 
-export class NotificationsQuery extends PageQuery {
+export class NotificationsQueryDto extends PageQuery {
   @ApiPropertyOptional({ description: 'Only notifications older than this id.' })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'before must be a notification id' })
