@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../libs/common/config/index.js';
 import { createValidationPipe, ProblemFilter } from '../libs/common/errors/index.js';
+import { logRequests, ROOT_LOGGER } from '../libs/common/logging/index.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -13,10 +14,7 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A caller's `X-Request-Id` is kept when it is safe to log; otherwise a fresh one is made. */
 function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
-  // pino-http reads it from the raw request, so the logs and the problem bodies agree.
-  (req as IncomingMessage & { id?: string }).id = id;
-  return id;
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Builds the configured application (not yet listening): the one recipe for main and tests. */
@@ -40,6 +38,7 @@ export async function createApp(
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  logRequests(fastify, app.get(ROOT_LOGGER));
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

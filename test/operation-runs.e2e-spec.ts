@@ -203,6 +203,9 @@ describe('initiators', () => {
     await t.db.query('DELETE FROM users WHERE id = $1', [leaver.id]);
     const run = (await t.http.get(`/operations/${body.run.id}`, { token: operator.token })).body;
     expect(run.initiator).toEqual({ userId: null, name: leaver.name });
+    expect(await t.db.query('SELECT 1 FROM notifications WHERE user_id = $1', [leaver.id])).toEqual(
+      [],
+    );
   });
 
   it('are null for system runs, which notify nobody', async () => {
@@ -216,6 +219,25 @@ describe('initiators', () => {
     const done = await waitForRun(t.http, operator.token, run.id);
     expect(done.initiator).toBeNull();
     expect(await t.db.query('SELECT 1 FROM notifications WHERE run_id = $1', [run.id])).toEqual([]);
+  });
+});
+
+describe('history when its parents are deleted outright', () => {
+  it('keeps a deleted tenant’s runs without the tenant, and goes with a deleted workspace', async () => {
+    const other = await t.world.tenantWithMember('operator');
+    const started = await t.http.post(`/probe/tenants/${other.tenant.id}/active`, {
+      token: other.member.token,
+      body: { key: key() },
+    });
+    const id = started.body.run.id;
+    await waitForRun(t.http, other.member.token, id);
+    const runRow = () =>
+      t.db.query('SELECT tenant_id AS "tenantId" FROM operation_runs WHERE id = $1', [id]);
+
+    await t.db.query('DELETE FROM tenants WHERE id = $1', [other.tenant.id]);
+    expect(await runRow()).toEqual([{ tenantId: null }]);
+    await t.db.query('DELETE FROM workspaces WHERE id = $1', [other.workspace.id]);
+    expect(await runRow()).toEqual([]);
   });
 });
 

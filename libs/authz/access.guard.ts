@@ -38,7 +38,10 @@ export class AccessGuard implements CanActivate {
     request.principal = principal;
 
     if (!policy) {
-      this.logger.error(`${request.method} ${request.routeOptions.url} declares no access policy`);
+      this.logger.error(
+        { requestId: request.id },
+        `${request.method} ${request.routeOptions.url} declares no access policy`,
+      );
       throw new AuthzError(AuthzErrorCode.Forbidden, 'This route is not available.');
     }
     if (policy.kind === 'authenticated') return true;

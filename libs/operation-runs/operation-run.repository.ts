@@ -240,11 +240,22 @@ export class OperationRunRepository {
     return row ? toRun(row) : null;
   }
 
-  /** Runs queued before `before`: candidates for the stale-queued sweep (checked against Bull). */
-  async findQueuedBefore(before: Date, limit: number): Promise<{ id: string; type: string }[]> {
+  /**
+   * Runs queued before `before`, in id order after `after`: candidates for the stale-queued sweep
+   * (checked against Bull). Like the next one, spelled to read the small partial index of
+   * unfinished runs.
+   */
+  async findQueuedBefore(
+    before: Date,
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; type: string }[]> {
     return this.db.query(
-      `SELECT id, type FROM operation_runs WHERE status = 'queued' AND created_at < $1 ORDER BY created_at LIMIT $2`,
-      [before, limit],
+      `SELECT id, type FROM operation_runs
+        WHERE status <> 'completed' AND status = 'queued' AND created_at < $1
+          AND ($2::uuid IS NULL OR id > $2)
+        ORDER BY id LIMIT $3`,
+      [before, after, limit],
     );
   }
 
@@ -268,7 +279,8 @@ export class OperationRunRepository {
   /** Running runs whose last heartbeat is older than `before`. */
   async findSilentRunningBefore(before: Date, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
-      `SELECT id FROM operation_runs WHERE status = 'running' AND heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2`,
+      `SELECT id FROM operation_runs
+        WHERE status <> 'completed' AND status = 'running' AND heartbeat_at < $1 LIMIT $2`,
       [before, limit],
     );
     return rows.map((row) => row.id);

@@ -30,12 +30,18 @@ export class RunLivenessService {
 
   async sweep(now = new Date()): Promise<SweepResult> {
     const staleBefore = new Date(now.getTime() - this.config.runs.staleQueuedMinutes * MINUTE);
-    const candidates = await this.runs.findQueuedBefore(staleBefore, BATCH);
     const orphans: string[] = [];
-    for (const run of candidates) {
-      // A type this process does not know has a queue it cannot look into: leave it be.
-      if (!this.registry.find(run.type)) continue;
-      if (!(await this.dispatcher.hasPendingJob(run))) orphans.push(run.id);
+    // Every candidate is looked at, not just a first batch: a backlog of runs whose jobs are
+    // still waiting must not hide the orphans behind it.
+    for (let after: string | null = null; ;) {
+      const candidates = await this.runs.findQueuedBefore(staleBefore, after, BATCH);
+      for (const run of candidates) {
+        // A type this process does not know has a queue it cannot look into: leave it be.
+        if (!this.registry.find(run.type)) continue;
+        if (!(await this.dispatcher.hasPendingJob(run))) orphans.push(run.id);
+      }
+      if (candidates.length < BATCH) break;
+      after = candidates.at(-1)!.id;
     }
     const staleQueued = await this.runs.failMany(orphans, 'queued', {
       code: 'run.stale_queued',

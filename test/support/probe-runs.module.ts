@@ -17,11 +17,13 @@ import {
   OperationRunsModule,
   OperationRunsService,
   RunSkipped,
+  StartAnswer,
   StartsRun,
   type ExplicitOutcome,
   type RunContext,
   type RunHandler,
-  type StartedRun,
+  type RunStartAnswer,
+  type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
 
 /** What a probe run does when executed: enough knobs to reach every outcome. */
@@ -161,17 +163,18 @@ class ProbeController {
   @Post('tenants/:tenantId/:kind')
   @RequireCapability(Capability.TenantView, { record: 'tenant', param: 'tenantId' })
   @StartsRun()
-  start(
+  async start(
     @Param('kind') kind: string,
     @Body() body: ProbeStartDto,
     @ResolvedScope() scope: RecordScope,
     @CurrentPrincipal() principal: Principal,
+    @StartAnswer() answer: RunStartAnswer,
     @IdempotencyKey() idempotencyKey?: string,
-  ): Promise<StartedRun> {
+  ): Promise<StartedRunDto> {
     const type = `probe_${kind}`;
     if (!['probe_active', 'probe_request', 'probe_strict'].includes(type))
       throw new NotFoundException();
-    return this.runs.start({
+    const started = await this.runs.start({
       type: type as 'probe_active',
       workspaceId: scope.workspaceId,
       tenantId: scope.tenantId!,
@@ -179,23 +182,27 @@ class ProbeController {
       initiator: principal,
       idempotencyKey,
     });
+    return answer(started);
   }
 
   @Post('workspaces/:workspaceId')
   @RequireCapability(Capability.TenantView, { record: 'workspace', param: 'workspaceId' })
   @StartsRun()
-  startWorkspace(
+  async startWorkspace(
     @Body() body: ProbeStartDto,
     @ResolvedScope() scope: RecordScope,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<StartedRun> {
-    return this.runs.start({
-      type: 'probe_workspace',
-      workspaceId: scope.workspaceId,
-      tenantId: null,
-      inputs: { ...body },
-      initiator: principal,
-    });
+    @StartAnswer() answer: RunStartAnswer,
+  ): Promise<StartedRunDto> {
+    return answer(
+      await this.runs.start({
+        type: 'probe_workspace',
+        workspaceId: scope.workspaceId,
+        tenantId: null,
+        inputs: { ...body },
+        initiator: principal,
+      }),
+    );
   }
 }
 

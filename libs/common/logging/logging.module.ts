@@ -1,4 +1,4 @@
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/index.js';
@@ -68,38 +68,34 @@ export interface LoggingOptions {
   destination?: DestinationStream;
 }
 
+/** The process's root pino logger (request lines are written through it; see logRequests). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
 /**
- * One JSON line per event through pino. Every line logged while handling a request carries its
- * request id (`req.id`), including lines from services using Nest's `Logger`.
+ * One JSON line per event through pino: Nest's `Logger` (services) and the request lines that
+ * {@link logRequests} writes. There is no per-request logging middleware: on Node 20 its
+ * AsyncLocalStorage makes every promise in the process dearer (measured on the start route), so
+ * lines about a request name it themselves (`req.id`, `requestId`), and lines about a run carry
+ * the run's ids.
  */
 @Module({})
 export class LoggingModule {
   static forRoot(config: AppConfig, options: LoggingOptions = {}): DynamicModule {
     const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+    const pinoOptions = loggerOptions(config);
+    const logger = pino(pinoOptions, destination);
     return {
       module: LoggingModule,
       imports: [
+        // nestjs-pino derives its logger from ours through pino-http, which replaces the
+        // serializers unless it is given them (and `err` must stay the redacting one).
         LoggerModule.forRoot({
-          // nestjs-pino's default route pattern matches nothing on Nest 12's Fastify adapter.
-          forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-          pinoHttp: [
-            {
-              ...loggerOptions(config),
-              genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
-              customLogLevel: (_req, res, error) =>
-                error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-              autoLogging: {
-                ignore: (req) =>
-                  ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').startsWith(
-                    '/health',
-                  ),
-              },
-            },
-            destination,
-          ],
+          pinoHttp: { logger, serializers: pinoOptions.serializers },
+          forRoutes: [],
         }),
       ],
-      exports: [LoggerModule],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+      exports: [LoggerModule, ROOT_LOGGER],
     };
   }
 }
