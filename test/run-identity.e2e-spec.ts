@@ -80,6 +80,22 @@ describe('per-request scope', () => {
       deduplicated: true,
       run: { id: first.body.run.id, status: 'completed' },
     });
+    // The start answers with the run exactly as its canonical URL shows it.
+    const canonical = await t.http.get(`/operations/${first.body.run.id}`, {
+      token: operator.token,
+    });
+    expect(retried.body.run).toEqual(canonical.body);
+    expect(first.body.run).toEqual({
+      ...canonical.body,
+      status: 'queued',
+      outcome: 'pending',
+      summaryCounts: {},
+      failures: [],
+      attempts: 0,
+      startedAt: null,
+      completedAt: null,
+      durationMs: null,
+    });
 
     const colleague = await workspace.member('operator');
     const theirs = await t.http.post(path('request'), { token: colleague.token, body, headers });

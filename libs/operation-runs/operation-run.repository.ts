@@ -84,17 +84,53 @@ export interface RunListFilter extends RunFilters {
 /**
  * Insert-or-return-existing, one statement per identity kind: the insert defers to the unique
  * index of its scope, and the holder of the identity is read in the same statement. The queued
- * notification is written with the run. (Prepared once per connection: this is the hot path.)
+ * notification is written with the run. (Prepared once per connection: this is the hot path.
+ * A new run comes back as its creation time only — the caller knows the rest — and a holder as
+ * one JSON value: two columns to send and parse instead of twenty.)
  */
 function insertRun(arbiter: string, holder: string | null): string {
   return `WITH inserted AS (
       INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
                                   identity_hash, identity_scope, identity_unique, context)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${arbiter}
-      RETURNING *
+      RETURNING id, type, initiator_user_id, created_at
     ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
-    SELECT true AS created, ${COLUMNS} FROM inserted
-    ${holder ? `UNION ALL SELECT false AS created, ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND ${holder} LIMIT 1` : ''}`;
+    SELECT created_at AS "createdAt", NULL::json AS holder FROM inserted
+    ${holder ? `UNION ALL SELECT NULL, row_to_json(h) FROM (SELECT ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND ${holder} LIMIT 1) h LIMIT 1` : ''}`;
+}
+
+/** The run just inserted, as the database now holds it. */
+function queuedRun(run: NewRun, createdAt: Date): OperationRun {
+  return {
+    id: run.id,
+    workspaceId: run.workspaceId,
+    tenantId: run.tenantId,
+    type: run.type,
+    status: 'queued',
+    outcome: 'pending',
+    initiator: run.initiator,
+    identity: { hash: run.identity.hash, scope: run.identity.scope },
+    summaryCounts: {},
+    failures: [],
+    context: run.context,
+    attempts: 0,
+    createdAt,
+    startedAt: null,
+    completedAt: null,
+    heartbeatAt: null,
+  };
+}
+
+/** A RunRow read as JSON (`row_to_json`): the same, but with its times as strings. */
+function fromJson(row: Record<string, unknown>): RunRow {
+  const time = (value: unknown) => (value === null ? null : new Date(value as string));
+  return {
+    ...(row as RunRow),
+    createdAt: new Date(row.createdAt as string),
+    startedAt: time(row.startedAt),
+    completedAt: time(row.completedAt),
+    heartbeatAt: time(row.heartbeatAt),
+  };
 }
 
 const ACTIVE = `identity_scope = 'active' AND status IN ('queued', 'running')`;
@@ -131,16 +167,15 @@ export class OperationRunRepository {
       run.context,
     ];
     const variant = identity.scope === 'active' ? 'active' : identity.unique ? 'unique' : 'plain';
-    const rows = await preparedQuery<RunRow & { created: boolean }>(
-      this.db,
-      `operation_runs_insert_${variant}`,
-      INSERT_RUN[variant],
-      params,
-    );
+    const rows = await preparedQuery<{
+      createdAt: Date | null;
+      holder: Record<string, unknown> | null;
+    }>(this.db, `operation_runs_insert_${variant}`, INSERT_RUN[variant], params);
     const row = rows[0];
     if (!row) return null;
-    const { created, ...rest } = row;
-    return { run: toRun(rest), created };
+    return row.holder
+      ? { run: toRun(fromJson(row.holder)), created: false }
+      : { run: queuedRun(run, row.createdAt!), created: true };
   }
 
   async findById(id: string): Promise<OperationRun | null> {
