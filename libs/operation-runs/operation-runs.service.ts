@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../authz/index.js';
 import { RecordNotFoundError } from '../common/errors/index.js';
-import { isUuid } from '../common/ids.js';
+import { isUuid, uuidv7 } from '../common/ids.js';
 import { sanitizeMessage } from '../common/redaction/index.js';
 import {
   OperationRunRepository,
