@@ -15,6 +15,11 @@ describe('parseConfig', () => {
       baseUrl: 'https://graph.microsoft.com',
       loginUrl: 'https://login.microsoftonline.com',
       caCertPath: undefined,
+      maxAttempts: 5,
+      maxRetryWaitSeconds: 120,
+      retryBaseMs: 1000,
+      timeoutSeconds: 60,
+      concurrencyPerTenant: 4,
     });
     expect(config.runs).toEqual({
       staleQueuedMinutes: 15,
