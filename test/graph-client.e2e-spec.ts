@@ -11,32 +11,25 @@ import {
   type GraphResource,
   type TenantGraph,
 } from '../libs/graph/index.js';
-import {
-  graphEnvironment,
-  SIM_CLIENT_SECRET,
-  startSim,
-  type TestSim,
-} from './support/graph-sim.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
+import type { TestApp } from './support/test-app.js';
 import type { WorkspaceBuilder } from './support/world.js';
 
 const MAX_ATTEMPTS = 4;
 
 let sim: TestSim;
 let t: TestApp;
+let close: () => Promise<void>;
 let workspace: WorkspaceBuilder;
 
 beforeAll(async () => {
-  sim = await startSim();
-  t = await startTestApp(
-    graphEnvironment(sim, { GRAPH_MAX_ATTEMPTS: String(MAX_ATTEMPTS), LOG_LEVEL: 'trace' }),
-  );
+  ({ sim, t, close } = await startAppWithSim({
+    GRAPH_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    LOG_LEVEL: 'trace',
+  }));
   workspace = await t.world.workspace();
 });
-afterAll(async () => {
-  await t?.close();
-  await sim?.close();
-});
+afterAll(() => close?.());
 
 /** A TenantOps tenant whose Entra tenant is a fresh generated one in the sim. */
 async function tenantGraph(clientSecret = SIM_CLIENT_SECRET) {

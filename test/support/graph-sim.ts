@@ -11,6 +11,7 @@ import {
   type SimRequestRecord,
   type SimSizes,
 } from '../../libs/graph-sim/index.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** The client secret the test sims accept; tenants made with it can sign in. */
 export const SIM_CLIENT_SECRET = 'sim-secret-4f1c9a7e-provider-value';
@@ -45,6 +46,26 @@ export function graphEnvironment(sim: GraphSim, extra: Record<string, string> = 
     GRAPH_RETRY_BASE_MS: '10',
     GRAPH_MAX_RETRY_WAIT_SECONDS: '20',
     ...extra,
+  };
+}
+
+/** The real app pointed at a fresh sim (extra environment on top of {@link graphEnvironment}). */
+export async function startAppWithSim(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<{ sim: TestSim; t: TestApp; close(): Promise<void> }> {
+  const sim = await startSim();
+  const t = await startTestApp(graphEnvironment(sim, env), options).catch(async (error) => {
+    await sim.close();
+    throw error;
+  });
+  return {
+    sim,
+    t,
+    close: async () => {
+      await t.close();
+      await sim.close();
+    },
   };
 }
 

@@ -46,6 +46,8 @@ describe('parseConfig', () => {
         REDIS_URL: 'http://localhost',
         GRAPH_BASE_URL: 'http://graph.local',
         GRAPH_CA_CERT: '/nonexistent/ca.pem',
+        GRAPH_MAX_ATTEMPTS: '0',
+        GRAPH_RETRY_BASE_MS: 'soon',
         RUN_RETENTION_DAYS: '0',
       });
     } catch (caught) {
@@ -58,6 +60,8 @@ describe('parseConfig', () => {
       'DATABASE_URL',
       'GRAPH_BASE_URL',
       'GRAPH_CA_CERT',
+      'GRAPH_MAX_ATTEMPTS',
+      'GRAPH_RETRY_BASE_MS',
       'PORT',
       'REDIS_URL',
       'RUN_RETENTION_DAYS',
