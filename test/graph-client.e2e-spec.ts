@@ -11,6 +11,10 @@ import {
   type GraphResource,
   type TenantGraph,
 } from '../libs/graph/index.js';
+import { GraphHttp } from '../libs/graph/graph-http.js';
+import { GraphTokenProvider } from '../libs/graph/graph-token.provider.js';
+import { TenantsService } from '../libs/tenancy/index.js';
+import { eventually } from './support/eventually.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import type { TestApp } from './support/test-app.js';
 import type { WorkspaceBuilder } from './support/world.js';
@@ -283,11 +287,47 @@ describe('retries and failures', () => {
 });
 
 describe('tokens and limits', () => {
-  it('asks for a token once and reuses it from the cache', async () => {
+  it('asks for a token once, even for parallel first calls, and reuses it from the cache', async () => {
     const { graph, entra } = await tenantGraph();
-    await graph.list('groups');
+    await Promise.all([graph.list('groups'), graph.list('intuneRoleDefinitions')]);
     await graph.listAll('deviceConfigurations');
-    expect(await graphRequests(entra, '/oauth2/v2.0/token')).toHaveLength(1);
+    // MSAL asked the sim, and only the sim, for the tenant's metadata and one token.
+    const identity = (await sim.control.requests(entra)).requests.filter(
+      (r) => !r.path.startsWith('/v1.0/'),
+    );
+    expect(identity.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      `GET /${entra}/v2.0/.well-known/openid-configuration`,
+      `POST /${entra}/oauth2/v2.0/token`,
+    ]);
+  });
+
+  it('gives up on a request Graph does not answer within GRAPH_TIMEOUT_SECONDS', async () => {
+    const tenant = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
+    const entra = tenant.entraTenantId;
+    const credentials = await t.app.get(TenantsService).providerCredentials(tenant.id);
+    const http = new GraphHttp({
+      ...t.config,
+      graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
+    });
+    try {
+      await sim.control.faults(entra, { latencyMs: 1500 });
+      const error = await rejection(
+        http.send({
+          tenantId: entra,
+          method: 'GET',
+          url: `${sim.url}/v1.0/groups`,
+          idempotent: true,
+          token: () => t.app.get(GraphTokenProvider).token(tenant.id, credentials),
+        }),
+      );
+      expect(error).toBeInstanceOf(GraphUnavailableError);
+      expect(error.message).toMatch(/timeout/i);
+      expect(
+        await eventually(async () => (await graphRequests(entra, '/v1.0/groups')).length === 2),
+      ).toBe(true);
+    } finally {
+      await http.onModuleDestroy();
+    }
   });
 
   it('keeps at most GRAPH_CONCURRENCY_PER_TENANT requests in flight per tenant', async () => {

@@ -26,23 +26,36 @@ interface TenantApp {
 @Injectable()
 export class GraphTokenProvider {
   private readonly apps = new Map<string, TenantApp>();
+  /** Requests in flight, so parallel first calls of a tenant share one token request. */
+  private readonly pending = new Map<string, Promise<string>>();
   private readonly network: MsalNetworkClient;
   private readonly scope: string;
-  private readonly loginUrl: URL;
+  /** `GRAPH_LOGIN_URL` without a trailing slash; a tenant's authority is below it. */
+  private readonly loginUrl: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, http: GraphHttp) {
     this.network = new MsalNetworkClient(http.dispatcher);
     this.scope = `${new URL(config.graph.baseUrl).origin}/.default`;
-    this.loginUrl = new URL(config.graph.loginUrl);
+    this.loginUrl = config.graph.loginUrl.replace(/\/+$/, '');
   }
 
-  async token(tenantId: string, credentials: ProviderCredentials): Promise<string> {
+  token(tenantId: string, credentials: ProviderCredentials): Promise<string> {
+    let pending = this.pending.get(tenantId);
+    if (!pending) {
+      pending = this.acquire(tenantId, credentials).finally(() => this.pending.delete(tenantId));
+      this.pending.set(tenantId, pending);
+    }
+    return pending;
+  }
+
+  private async acquire(tenantId: string, credentials: ProviderCredentials): Promise<string> {
     try {
       const result = await this.appFor(tenantId, credentials).acquireTokenByClientCredential({
         scopes: [this.scope],
       });
-      if (!result?.accessToken)
+      if (!result?.accessToken) {
         throw new GraphUnauthorizedError('The token endpoint gave no token.');
+      }
       return result.accessToken;
     } catch (error) {
       throw tokenError(error);
@@ -64,9 +77,8 @@ export class GraphTokenProvider {
       auth: {
         clientId: credentials.clientId,
         clientSecret: credentials.clientSecret,
-        authority: new URL(credentials.entraTenantId, `${this.loginUrl.href.replace(/\/?$/, '/')}`)
-          .href,
-        knownAuthorities: [this.loginUrl.host],
+        authority: `${this.loginUrl}/${encodeURIComponent(credentials.entraTenantId)}`,
+        knownAuthorities: [new URL(this.loginUrl).host],
       },
       system: {
         networkClient: this.network,

@@ -97,9 +97,7 @@ export class HttpTenantGraph implements TenantGraph {
   }
 
   async listAllRelated(resource: GraphResource, id: string, related: string): Promise<GraphItem[]> {
-    return this.all((nextLink) =>
-      this.listRelated(resource as never, id, related as never, { nextLink }),
-    );
+    return this.all((nextLink) => this.listRelated(resource, id, related, { nextLink }));
   }
 
   async create(resource: CreatableResource, body: Record<string, unknown>): Promise<GraphItem> {
