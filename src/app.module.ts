@@ -4,6 +4,7 @@ import { AppConfigModule, type AppConfig } from '../libs/common/config/index.js'
 import { DatabaseModule } from '../libs/common/db/index.js';
 import { LoggingModule, type LoggingOptions } from '../libs/common/logging/index.js';
 import { QueueModule } from '../libs/common/redis/index.js';
+import { GraphModule } from '../libs/graph/index.js';
 import { OperationRunsModule } from '../libs/operation-runs/index.js';
 import { TenancyModule } from '../libs/tenancy/index.js';
 import { HealthModule } from './health/health.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         QueueModule,
         TenancyModule,
         AuthzModule,
+        GraphModule,
         OperationRunsModule.forRoot({ worker: config.roles.includes('worker') }),
         HealthModule,
         ManagementModule,

@@ -15,16 +15,25 @@ export class OperationRunsError extends errorFamily<OperationRunsErrorCode>({
 }) {}
 
 /**
- * Thrown by a run handler for failures that a retry cannot mend (the tenant refused access, the
- * input is invalid): the run ends at once as failed, without spending its remaining attempts.
+ * An error that ends a run attempt with a stable failure code. `retryable` says whether another
+ * attempt may mend it (Graph throttled us) or not (the tenant refused access): a non-retryable
+ * one ends the run at once as failed, without spending its remaining attempts.
  */
-export class NonRetryableRunError extends Error {
+export class RunError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly retryable: boolean,
   ) {
     super(message);
-    this.name = 'NonRetryableRunError';
+    this.name = new.target.name;
+  }
+}
+
+/** A failure that a retry cannot mend (the input is invalid, access was refused). */
+export class NonRetryableRunError extends RunError {
+  constructor(code: string, message: string) {
+    super(code, message, false);
   }
 }
 

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
 import { isUuid } from '../common/ids.js';
 import { sanitizeMessage } from '../common/redaction/index.js';
 import { OperationRunRepository } from './operation-run.repository.js';
-import { NonRetryableRunError, RunSkipped } from './operation-runs.errors.js';
+import { RunError, RunSkipped } from './operation-runs.errors.js';
 import { RunContext, RunInterrupted } from './run-context.js';
 import type { RunJobData } from './run-dispatcher.js';
 import type { RunHandler } from './run-handler.js';
@@ -88,11 +88,12 @@ export class RunExecutor {
       return;
     }
     const failure: RunFailure = {
-      code: error instanceof NonRetryableRunError ? error.code : 'run.exception',
+      code: error instanceof RunError ? error.code : 'run.exception',
       message: sanitizeMessage(error instanceof Error ? error.message : String(error)),
     };
     const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
-    if (!(error instanceof NonRetryableRunError) && attemptsLeft > 0) {
+    const retryable = !(error instanceof RunError) || error.retryable;
+    if (retryable && attemptsLeft > 0) {
       // Back to queued, so the next delivery claims it; the same run, one more attempt.
       if (await this.runs.requeueForRetry(runId, context.progress([failure]))) {
         this.logger.warn(

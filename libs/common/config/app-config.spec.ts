@@ -15,6 +15,11 @@ describe('parseConfig', () => {
       baseUrl: 'https://graph.microsoft.com',
       loginUrl: 'https://login.microsoftonline.com',
       caCertPath: undefined,
+      maxAttempts: 5,
+      maxRetryWaitSeconds: 120,
+      retryBaseMs: 1000,
+      timeoutSeconds: 60,
+      concurrencyPerTenant: 4,
     });
     expect(config.runs).toEqual({
       staleQueuedMinutes: 15,
@@ -41,6 +46,8 @@ describe('parseConfig', () => {
         REDIS_URL: 'http://localhost',
         GRAPH_BASE_URL: 'http://graph.local',
         GRAPH_CA_CERT: '/nonexistent/ca.pem',
+        GRAPH_MAX_ATTEMPTS: '0',
+        GRAPH_RETRY_BASE_MS: 'soon',
         RUN_RETENTION_DAYS: '0',
       });
     } catch (caught) {
@@ -53,6 +60,8 @@ describe('parseConfig', () => {
       'DATABASE_URL',
       'GRAPH_BASE_URL',
       'GRAPH_CA_CERT',
+      'GRAPH_MAX_ATTEMPTS',
+      'GRAPH_RETRY_BASE_MS',
       'PORT',
       'REDIS_URL',
       'RUN_RETENTION_DAYS',

@@ -51,6 +51,11 @@ const envSchema = z.object({
   GRAPH_BASE_URL: url(['https:']).default('https://graph.microsoft.com'),
   GRAPH_LOGIN_URL: url(['https:']).default('https://login.microsoftonline.com'),
   GRAPH_CA_CERT: readableFile.optional(),
+  GRAPH_MAX_ATTEMPTS: integer(5, 1, 20),
+  GRAPH_MAX_RETRY_WAIT_SECONDS: integer(120, 0, 3600),
+  GRAPH_RETRY_BASE_MS: integer(1000, 1, 60_000),
+  GRAPH_TIMEOUT_SECONDS: integer(60, 1, 600),
+  GRAPH_CONCURRENCY_PER_TENANT: integer(4, 1, 64),
   RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
   RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
@@ -69,7 +74,20 @@ export interface AppConfig {
   http: { host: string; port: number; bodyLimitBytes: number };
   roles: readonly AppRole[];
   secretsKey: string;
-  graph: { baseUrl: string; loginUrl: string; caCertPath: string | undefined };
+  graph: {
+    baseUrl: string;
+    loginUrl: string;
+    caCertPath: string | undefined;
+    /** Tries of one request, the first included (429/503/504 and network failures are retried). */
+    maxAttempts: number;
+    /** The most one request may wait between its tries, in total. */
+    maxRetryWaitSeconds: number;
+    /** Base of the exponential back-off when Graph sends no Retry-After. */
+    retryBaseMs: number;
+    timeoutSeconds: number;
+    /** Requests in flight at once to one tenant, in this process. */
+    concurrencyPerTenant: number;
+  };
   runs: {
     staleQueuedMinutes: number;
     lostMinutes: number;
@@ -131,7 +149,16 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
     roles: e.APP_ROLES,
     secretsKey: e.SECRETS_KEY,
-    graph: { baseUrl: e.GRAPH_BASE_URL, loginUrl: e.GRAPH_LOGIN_URL, caCertPath: e.GRAPH_CA_CERT },
+    graph: {
+      baseUrl: e.GRAPH_BASE_URL,
+      loginUrl: e.GRAPH_LOGIN_URL,
+      caCertPath: e.GRAPH_CA_CERT,
+      maxAttempts: e.GRAPH_MAX_ATTEMPTS,
+      maxRetryWaitSeconds: e.GRAPH_MAX_RETRY_WAIT_SECONDS,
+      retryBaseMs: e.GRAPH_RETRY_BASE_MS,
+      timeoutSeconds: e.GRAPH_TIMEOUT_SECONDS,
+      concurrencyPerTenant: e.GRAPH_CONCURRENCY_PER_TENANT,
+    },
     runs: {
       staleQueuedMinutes: e.RUN_STALE_QUEUED_MINUTES,
       lostMinutes: e.RUN_LOST_MINUTES,

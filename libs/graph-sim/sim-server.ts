@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SimAuth } from './sim-auth.js';
+import { SimControl } from './sim-control.js';
+import type { SimSizes } from './sim-data.js';
+import { SimGraph, type GraphSimRequest } from './sim-graph.js';
+import {
+  graphError,
+  json,
+  readBody,
+  SimRouter,
+  writeResponse,
+  type SimRequest,
+  type SimResponse,
+} from './sim-http.js';
+import { SimTenant } from './sim-tenant.js';
+import { createCertificate } from './sim-tls.js';
+
+export interface GraphSimOptions {
+  /** The only client secret that gets a token. */
+  clientSecret: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  host?: string;
+  /** Sizes every tenant starts with (defaults: a few dozen policies per type, 250 groups). */
+  sizes?: SimSizes;
+  tokenLifetimeSeconds?: number;
+}
+
+export interface GraphSim {
+  /** `https://127.0.0.1:P`: both GRAPH_BASE_URL and GRAPH_LOGIN_URL. */
+  url: string;
+  /** PEM of the sim's certificate: GRAPH_CA_CERT. */
+  caCert: string;
+  /** A generated tenant, by Entra tenant id (in-process access for embedding tests). */
+  tenant(id: string): SimTenant;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * Starts the simulated Microsoft Graph: HTTPS on loopback with a self-signed certificate, the
+ * identity platform's token endpoint, every route of the contract registry over a generated tenant
+ * per tenant id, fault injection, and `/_sim` control routes (loopback callers only).
+ */
+export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim> {
+  const certificate = await createCertificate();
+  const tenants = new Map<string, SimTenant>();
+  const tenant = (id: string) => {
+    let found = tenants.get(id);
+    if (!found) tenants.set(id, (found = new SimTenant(id, options.sizes)));
+    return found;
+  };
+  let url = '';
+  const auth = new SimAuth(() => url, {
+    clientSecret: options.clientSecret,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+  });
+  const identity = new SimRouter();
+  auth.routes(identity);
+  const control = new SimRouter();
+  new SimControl(tenant).routes(control);
+  const graph = new SimRouter<GraphSimRequest>();
+  new SimGraph().routes(graph);
+
+  async function answerGraph(request: SimRequest): Promise<SimResponse> {
+    const tenantId = auth.verify(request.headers.authorization);
+    if (!tenantId) {
+      return graphError(
+        request,
+        401,
+        'InvalidAuthenticationToken',
+        'Access token is empty or invalid.',
+      );
+    }
+    const owner = tenant(tenantId);
+    owner.maxInFlight = Math.max(owner.maxInFlight, ++owner.inFlight);
+    try {
+      const latencyMs = owner.faults.rates.latencyMs ?? 0;
+      if (latencyMs > 0) await sleep(latencyMs);
+      const answer = await faultOrRoute({ ...request, tenant: owner });
+      owner.requests.push(record(request, answer));
+      return answer;
+    } finally {
+      owner.inFlight--;
+    }
+  }
+
+  async function faultOrRoute(request: GraphSimRequest): Promise<SimResponse> {
+    const path = request.url.pathname + request.url.search;
+    const fault = request.tenant.faults.draw(path);
+    if (fault) {
+      return graphError(
+        request,
+        fault.status,
+        fault.code,
+        `Injected fault: ${fault.code}.`,
+        fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
+      );
+    }
+    const route = graph.match(request.method, request.url.pathname);
+    if (!route) {
+      const segment = request.url.pathname.split('/').slice(2).join('/');
+      return graphError(
+        request,
+        400,
+        'BadRequest',
+        `Resource not found for the segment '${segment}'.`,
+      );
+    }
+    return route.handler({ ...request, params: route.params });
+  }
+
+  async function answer(request: SimRequest): Promise<SimResponse> {
+    const { pathname } = request.url;
+    if (pathname.startsWith('/_sim/')) {
+      if (!LOOPBACK.test(request.remoteAddress)) return json(403, { error: 'loopback only' });
+      const route = control.match(request.method, pathname);
+      return route ? route.handler({ ...request, params: route.params }) : json(404);
+    }
+    if (/^\/(v1\.0|beta)\//.test(pathname)) return answerGraph(request);
+    const route = identity.match(request.method, pathname);
+    if (!route) return json(404, { error: 'not_found' });
+    const routed = { ...request, params: route.params };
+    const response = await route.handler(routed);
+    if (route.params.tenant) tenant(route.params.tenant).requests.push(record(routed, response));
+    return response;
+  }
+
+  async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const request: SimRequest = {
+      method: incoming.method ?? 'GET',
+      url: new URL(incoming.url ?? '/', url),
+      headers: incoming.headers,
+      body: undefined,
+      params: {},
+      remoteAddress: incoming.socket.remoteAddress ?? '',
+      requestId,
+    };
+    let response: SimResponse;
+    try {
+      request.body = await readBody(incoming);
+      response = await answer(request);
+    } catch (error) {
+      response = graphError(
+        request,
+        400,
+        'BadRequest',
+        `Unreadable request: ${(error as Error).message}`,
+      );
+    }
+    writeResponse(outgoing, {
+      ...response,
+      headers: {
+        'request-id': requestId,
+        'client-request-id': String(incoming.headers['client-request-id'] ?? requestId),
+        ...response.headers,
+      },
+    });
+  }
+
+  const server = createServer(
+    { key: certificate.key, cert: certificate.cert },
+    (incoming, outgoing) => {
+      void handle(incoming, outgoing);
+    },
+  );
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    caCert: certificate.caCertPath,
+    tenant,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await certificate.remove();
+    },
+  };
+}
+
+function record(request: SimRequest, response: SimResponse) {
+  return {
+    at: performance.timeOrigin + performance.now(),
+    method: request.method,
+    path: request.url.pathname + request.url.search,
+    status: response.status,
+    ...(response.headers?.['retry-after'] ? { retryAfter: response.headers['retry-after'] } : {}),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The contract registry: every Microsoft Graph resource TenantOps reads or writes, and how. The
+ * client builds each URL from an entry here and nowhere else, so an endpoint that is not listed
+ * cannot be called — a compile-time error through the typed keys, a {@link GraphContractError}
+ * at run time for a key that was forced past the compiler.
+ */
+export type GraphApiVersion = 'v1.0' | 'beta';
+
+/** A collection below one item of a resource, e.g. a policy's assignments. */
+export interface RelatedContract {
+  path: string;
+  /** `$top` sent with the first page; absent: the server's own page size. */
+  pageSize?: number;
+  expand?: string;
+}
+
+export interface WriteActions {
+  /** POST to the collection. Not idempotent: retried only when Graph surely did not act. */
+  create?: true;
+  /** POST `/{id}/assign` with the body property that carries the assignments (idempotent). */
+  assign?: { bodyProperty: string };
+}
+
+export interface GraphContract {
+  /** Collection path below the API version, starting with '/'. */
+  path: string;
+  version: GraphApiVersion;
+  /** Properties asked for when listing (`$select`); `get` returns the whole item. */
+  select: readonly string[];
+  /** `$top` sent with the first page; absent: Graph's own page size (some collections refuse `$top`). */
+  pageSize?: number;
+  /** `$expand` of a single item (`get`), for content that Graph keeps in navigation properties. */
+  expand?: string;
+  related?: Readonly<Record<string, RelatedContract>>;
+  actions?: WriteActions;
+  /** Delta query (`/{path}/delta`) with the properties it tracks. */
+  delta?: { select: readonly string[] };
+}
+
+const assignments: RelatedContract = { path: 'assignments' };
+const creatableAssignable = { create: true, assign: { bodyProperty: 'assignments' } } as const;
+
+export const GRAPH_CONTRACTS = {
+  deviceConfigurations: {
+    path: '/deviceManagement/deviceConfigurations',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
+    pageSize: 100,
+    related: { assignments },
+    actions: creatableAssignable,
+  },
+  configurationPolicies: {
+    // Settings catalog: beta only, and Graph pages it by 25 whatever `$top` asks.
+    path: '/deviceManagement/configurationPolicies',
+    version: 'beta',
+    select: ['id', 'name', 'description', 'platforms', 'technologies', 'lastModifiedDateTime'],
+    pageSize: 25,
+    related: { settings: { path: 'settings', pageSize: 25 }, assignments },
+    actions: creatableAssignable,
+  },
+  deviceCompliancePolicies: {
+    path: '/deviceManagement/deviceCompliancePolicies',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
+    pageSize: 100,
+    expand: 'scheduledActionsForRule($expand=scheduledActionConfigurations)',
+    related: { assignments },
+    actions: creatableAssignable,
+  },
+  groupPolicyConfigurations: {
+    // Administrative templates: beta only; the settings are definition values.
+    path: '/deviceManagement/groupPolicyConfigurations',
+    version: 'beta',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime'],
+    pageSize: 100,
+    related: {
+      definitionValues: { path: 'definitionValues', expand: 'definition' },
+      assignments,
+    },
+    actions: creatableAssignable,
+  },
+  iosManagedAppProtections: {
+    path: '/deviceAppManagement/iosManagedAppProtections',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
+    pageSize: 100,
+    related: { assignments },
+    actions: creatableAssignable,
+  },
+  androidManagedAppProtections: {
+    path: '/deviceAppManagement/androidManagedAppProtections',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
+    pageSize: 100,
+    related: { assignments },
+    actions: creatableAssignable,
+  },
+  deviceEnrollmentConfigurations: {
+    path: '/deviceManagement/deviceEnrollmentConfigurations',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'priority'],
+    pageSize: 100,
+    related: { assignments },
+    actions: { create: true, assign: { bodyProperty: 'enrollmentConfigurationAssignments' } },
+  },
+  groups: {
+    path: '/groups',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'mail', 'mailEnabled', 'securityEnabled'],
+    pageSize: 100,
+    delta: { select: ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled'] },
+  },
+  entraRoleDefinitions: {
+    // Graph refuses `$top` here: the server decides the page size.
+    path: '/roleManagement/directory/roleDefinitions',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'isBuiltIn', 'isEnabled', 'templateId'],
+  },
+  intuneRoleDefinitions: {
+    path: '/deviceManagement/roleDefinitions',
+    version: 'v1.0',
+    select: ['id', 'displayName', 'description', 'isBuiltIn'],
+    pageSize: 100,
+  },
+} as const satisfies Record<string, GraphContract>;
+
+type Contracts = typeof GRAPH_CONTRACTS;
+export type GraphResource = keyof Contracts;
+
+/** The sub-collections a resource declares (`settings`, `assignments`, `definitionValues`). */
+export type RelatedOf<R extends GraphResource> = Contracts[R] extends { related: infer Rel }
+  ? keyof Rel & string
+  : never;
+export type ResourceWithRelated = {
+  [R in GraphResource]: RelatedOf<R> extends never ? never : R;
+}[GraphResource];
+export type CreatableResource = {
+  [R in GraphResource]: Contracts[R] extends { actions: { create: true } } ? R : never;
+}[GraphResource];
+export type AssignableResource = {
+  [R in GraphResource]: Contracts[R] extends { actions: { assign: object } } ? R : never;
+}[GraphResource];
+export type DeltaResource = {
+  [R in GraphResource]: Contracts[R] extends { delta: object } ? R : never;
+}[GraphResource];
+
+export const GRAPH_RESOURCES = Object.keys(GRAPH_CONTRACTS) as GraphResource[];

@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { GraphError, graphErrorFor, GraphUnavailableError } from './graph.errors.js';
+import { backoffMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
+
+/** One Graph request, built by the client from a contract. */
+export interface GraphCall {
+  tenantId: string;
+  method: 'GET' | 'POST';
+  url: string;
+  body?: unknown;
+  /** May be sent again after a failure Graph might have acted on (reads, assign); a create not. */
+  idempotent: boolean;
+  /** A bearer token, asked for before every attempt (a long back-off may outlive one). */
+  token: () => Promise<string>;
+}
+
+type Attempt =
+  | { ok: true; body: unknown }
+  | { ok: false; error: GraphError; retryable: boolean; retryAfterMs?: number };
+
+interface GraphErrorBody {
+  error?: {
+    code?: string;
+    message?: string;
+    innerError?: { 'request-id'?: string; 'client-request-id'?: string };
+  };
+}
+
+const header = (headers: Dispatcher.ResponseData['headers'], name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/**
+ * Graph over HTTPS on undici: one keep-alive connection pool per process, trusting the public
+ * roots plus `GRAPH_CA_CERT` (never switching certificate checks off). Retries 429/503/504 as
+ * Graph asks (`Retry-After`) or with jittered exponential back-off, within `GRAPH_MAX_ATTEMPTS`
+ * and `GRAPH_MAX_RETRY_WAIT_SECONDS`, and keeps each tenant within its concurrency limit.
+ */
+@Injectable()
+export class GraphHttp implements OnModuleDestroy {
+  private readonly logger = new Logger(GraphHttp.name);
+  /** Shared with MSAL's network client, so tokens and calls trust the same roots. */
+  readonly dispatcher: Agent;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly timeoutMs: number;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const { caCertPath, concurrencyPerTenant, timeoutSeconds } = config.graph;
+    this.timeoutMs = timeoutSeconds * 1000;
+    this.dispatcher = new Agent({
+      connect: caCertPath
+        ? { ca: [...rootCertificates, readFileSync(caCertPath, 'utf8')] }
+        : undefined,
+      keepAliveTimeout: 30_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    this.limiter = new ConcurrencyLimiter(concurrencyPerTenant);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  async send<T>(call: GraphCall): Promise<T> {
+    const { maxAttempts, maxRetryWaitSeconds, retryBaseMs } = this.config.graph;
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const token = await call.token();
+      const outcome = await this.limiter.run(call.tenantId, () => this.attempt(call, token));
+      if (outcome.ok) return outcome.body as T;
+      const delayMs = outcome.retryAfterMs ?? backoffMs(attempt, retryBaseMs);
+      const { error } = outcome;
+      if (
+        !outcome.retryable ||
+        attempt >= maxAttempts ||
+        waitedMs + delayMs > maxRetryWaitSeconds * 1000
+      ) {
+        throw error;
+      }
+      this.logger.warn(
+        {
+          tenantId: call.tenantId,
+          status: error.status,
+          requestId: error.requestId,
+          attempt,
+          delayMs,
+        },
+        'Graph request failed; retrying',
+      );
+      await sleep(delayMs);
+      waitedMs += delayMs;
+    }
+  }
+
+  private async attempt(call: GraphCall, token: string): Promise<Attempt> {
+    const clientRequestId = randomUUID();
+    const path = new URL(call.url).pathname;
+    let status: number;
+    let headers: Dispatcher.ResponseData['headers'];
+    let text: string;
+    try {
+      const response = await request(call.url, {
+        dispatcher: this.dispatcher,
+        method: call.method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'client-request-id': clientRequestId,
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      });
+      ({ statusCode: status, headers } = response);
+      text = await response.body.text();
+    } catch (cause) {
+      // Nothing (or not all) came back: the request may or may not have reached Graph.
+      return {
+        ok: false,
+        retryable: call.idempotent,
+        error: new GraphUnavailableError(
+          `Graph ${call.method} ${path} failed: ${(cause as Error).message}`,
+          { clientRequestId },
+        ),
+      };
+    }
+    if (status >= 200 && status < 300) return { ok: true, body: text ? JSON.parse(text) : {} };
+
+    const detail = parseErrorBody(text).error ?? {};
+    const error = graphErrorFor(
+      status,
+      `Graph ${call.method} ${path} answered ${status}` +
+        (detail.code ? ` ${detail.code}` : '') +
+        (detail.message ? `: ${detail.message}` : ''),
+      {
+        graphCode: detail.code,
+        requestId: header(headers, 'request-id') ?? detail.innerError?.['request-id'],
+        clientRequestId: header(headers, 'client-request-id') ?? clientRequestId,
+      },
+    );
+    return {
+      ok: false,
+      error,
+      retryable: isRetryableStatus(status, call.idempotent),
+      retryAfterMs: retryAfterMs(header(headers, 'retry-after')),
+    };
+  }
+}
+
+function parseErrorBody(text: string): GraphErrorBody {
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null ? (body as GraphErrorBody) : {};
+  } catch {
+    return {};
+  }
+}

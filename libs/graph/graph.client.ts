@@ -1,0 +1,63 @@
+import type {
+  AssignableResource,
+  CreatableResource,
+  DeltaResource,
+  GraphResource,
+  RelatedOf,
+  ResourceWithRelated,
+} from './graph-contracts.js';
+
+/** One Graph object as Graph sends it; the contract says which properties to expect. */
+export type GraphItem = { id: string } & Record<string, unknown>;
+
+export interface GraphPage {
+  items: GraphItem[];
+  /** Pass back verbatim to read the next page; absent on the last page. */
+  nextLink?: string;
+}
+
+export interface PageOptions {
+  /** The `nextLink` of the previous page. */
+  nextLink?: string;
+}
+
+/**
+ * A delta round: the objects changed since the last round (each merged from however many partial
+ * entries Graph split it into), the ids removed, and the link that starts the next round. When
+ * Graph has forgotten the state behind a delta link, the caller must read everything again.
+ */
+export type DeltaResult =
+  | { kind: 'changes'; items: GraphItem[]; removedIds: string[]; deltaLink: string }
+  | { kind: 'resync_required' };
+
+/** Graph as one tenant's app registration sees it, limited to the contract registry. */
+export interface TenantGraph {
+  /** One page of a collection (`$select`, `$top` from the contract). */
+  list(resource: GraphResource, options?: PageOptions): Promise<GraphPage>;
+  /** Every item of a collection, following `@odata.nextLink` until Graph sends none. */
+  listAll(resource: GraphResource): Promise<GraphItem[]>;
+  /** One whole item (with the contract's `$expand`). */
+  get(resource: GraphResource, id: string): Promise<GraphItem>;
+  listRelated<R extends ResourceWithRelated>(
+    resource: R,
+    id: string,
+    related: RelatedOf<R>,
+    options?: PageOptions,
+  ): Promise<GraphPage>;
+  listAllRelated<R extends ResourceWithRelated>(
+    resource: R,
+    id: string,
+    related: RelatedOf<R>,
+  ): Promise<GraphItem[]>;
+  create(resource: CreatableResource, body: Record<string, unknown>): Promise<GraphItem>;
+  /** Replaces the item's assignments (Graph's `assign` action). */
+  assign(resource: AssignableResource, id: string, assignments: unknown[]): Promise<void>;
+  /** Starts a delta sync (no link) or continues one from the stored `deltaLink`. */
+  delta(resource: DeltaResource, deltaLink?: string): Promise<DeltaResult>;
+}
+
+/** The one way into Microsoft Graph, used by jobs only (SPEC §5). */
+export abstract class GraphClient {
+  /** Graph for a TenantOps tenant: its provider connection is loaded and decrypted on first use. */
+  abstract forTenant(tenantId: string): TenantGraph;
+}
