@@ -36,8 +36,8 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 /** A TenantOps tenant whose Entra tenant is a fresh generated one in the sim. */
-async function tenantGraph(clientSecret = SIM_CLIENT_SECRET) {
-  const tenant = await workspace.tenant({ clientSecret });
+async function tenantGraph(clientSecret = SIM_CLIENT_SECRET, entraTenantId?: string) {
+  const tenant = await workspace.tenant({ clientSecret, entraTenantId });
   return {
     graph: t.app.get(GraphClient).forTenant(tenant.id),
     entra: tenant.entraTenantId,
@@ -83,6 +83,26 @@ describe('paging', () => {
     expect(new Set(ids(groups)).size).toBe(1234);
     expect(ids(groups)).toEqual(ids(sim.tenant(entra).items('groups')));
     expect(await graphRequests(entra, '/v1.0/groups')).toHaveLength(13);
+  });
+
+  it('returns every item exactly once when throttling and outages hit between pages', async () => {
+    // A fixed tenant id seeds the sim's faults: the same ones every run.
+    const { graph, entra } = await tenantGraph(
+      SIM_CLIENT_SECRET,
+      '5d6c7e2a-8f1b-4c3d-9e0a-1b2c3d4e5f60',
+    );
+    await sim.control.sizes(entra, { groups: 2500 });
+    await sim.control.faults(entra, {
+      throttleProbability: 0.15,
+      unavailableProbability: 0.1,
+      retryAfter: '0.05',
+    });
+    const groups = await graph.listAll('groups');
+    expect(ids(groups)).toEqual(ids(sim.tenant(entra).items('groups')));
+    const statuses = (await graphRequests(entra, '/v1.0/groups')).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(25);
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(503);
   });
 
   it('reads one page at a time when asked, and refuses a next link that leaves the collection', async () => {
