@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts TenantOps on this machine with a seeded workspace, then prints a token and a first curl.
-# Brings up PostgreSQL and Redis when they are not running. Ctrl-C stops the product.
+# Starts TenantOps on this machine with a seeded workspace, against the simulated Microsoft Graph,
+# then prints a token and a first curl. Brings up PostgreSQL and Redis when they are not running.
+# Ctrl-C stops the product and the simulated Graph.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,9 +39,24 @@ workspace=$(field workspace <"$STATE/seed.json")
 user=$(field user <"$STATE/seed.json")
 token=$(node dist/src/cli.js token:create --user "$user" --name demo | field token)
 
+# The simulated Graph (SPEC §5): tenants created with this client secret get tokens from it.
+SIM_SECRET=demo-secret
+: >"$STATE/graph-sim.json"
+node dist/libs/graph-sim/main.js --client-secret "$SIM_SECRET" >"$STATE/graph-sim.json" 2>"$STATE/graph-sim.log" &
+sim=$!
+trap 'kill $sim 2>/dev/null' EXIT
+for _ in $(seq 1 40); do
+  [ -s "$STATE/graph-sim.json" ] && break
+  kill -0 $sim 2>/dev/null || { echo "The simulated Graph did not start; see $STATE/graph-sim.log" >&2; exit 1; }
+  sleep 0.25
+done
+export GRAPH_BASE_URL=$(field url <"$STATE/graph-sim.json")
+export GRAPH_LOGIN_URL=$GRAPH_BASE_URL
+export GRAPH_CA_CERT=$(field caCert <"$STATE/graph-sim.json")
+
 node dist/src/main.js >"$STATE/tenantops.log" 2>&1 &
 app=$!
-trap 'kill $app 2>/dev/null; wait $app 2>/dev/null; exit 0' INT TERM
+trap 'kill $app $sim 2>/dev/null; wait $app $sim 2>/dev/null; exit 0' INT TERM
 for _ in $(seq 1 60); do
   node -e "fetch('http://127.0.0.1:$PORT/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
   kill -0 $app 2>/dev/null || { echo "TenantOps did not start; see $STATE/tenantops.log" >&2; tail -20 "$STATE/tenantops.log" >&2; exit 1; }
@@ -51,6 +67,7 @@ cat <<MSG
 
 TenantOps is running on http://127.0.0.1:$PORT (roles: $APP_ROLES; logs: $STATE/tenantops.log)
 API docs: http://127.0.0.1:$PORT/docs
+Simulated Graph: $GRAPH_BASE_URL (control routes under /_sim, see README "The simulated Graph")
 
   export TOKEN=$token
 
@@ -58,7 +75,7 @@ API docs: http://127.0.0.1:$PORT/docs
 
   curl -s http://127.0.0.1:$PORT/workspaces/$workspace/tenants -H "Authorization: Bearer \$TOKEN" \\
        -H 'Content-Type: application/json' \\
-       -d '{"displayName":"Contoso","entraTenantId":"$(node -e "console.log(require('crypto').randomUUID())")","clientId":"$(node -e "console.log(require('crypto').randomUUID())")","clientSecret":"demo-secret"}'
+       -d '{"displayName":"Contoso","entraTenantId":"$(node -e "console.log(require('crypto').randomUUID())")","clientId":"$(node -e "console.log(require('crypto').randomUUID())")","clientSecret":"$SIM_SECRET"}'
 
 Ctrl-C stops it.
 MSG

@@ -13,7 +13,7 @@ import {
 } from '../libs/graph/index.js';
 import { GraphHttp } from '../libs/graph/graph-http.js';
 import { GraphTokenProvider } from '../libs/graph/graph-token.provider.js';
-import { TenantsService } from '../libs/tenancy/index.js';
+import { CLI_ACTOR, TenantsService } from '../libs/tenancy/index.js';
 import { eventually } from './support/eventually.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import type { TestApp } from './support/test-app.js';
@@ -36,8 +36,8 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 /** A TenantOps tenant whose Entra tenant is a fresh generated one in the sim. */
-async function tenantGraph(clientSecret = SIM_CLIENT_SECRET) {
-  const tenant = await workspace.tenant({ clientSecret });
+async function tenantGraph(clientSecret = SIM_CLIENT_SECRET, entraTenantId?: string) {
+  const tenant = await workspace.tenant({ clientSecret, entraTenantId });
   return {
     graph: t.app.get(GraphClient).forTenant(tenant.id),
     entra: tenant.entraTenantId,
@@ -83,6 +83,26 @@ describe('paging', () => {
     expect(new Set(ids(groups)).size).toBe(1234);
     expect(ids(groups)).toEqual(ids(sim.tenant(entra).items('groups')));
     expect(await graphRequests(entra, '/v1.0/groups')).toHaveLength(13);
+  });
+
+  it('returns every item exactly once when throttling and outages hit between pages', async () => {
+    // A fixed tenant id seeds the sim's faults: the same ones every run.
+    const { graph, entra } = await tenantGraph(
+      SIM_CLIENT_SECRET,
+      '5d6c7e2a-8f1b-4c3d-9e0a-1b2c3d4e5f60',
+    );
+    await sim.control.sizes(entra, { groups: 2500 });
+    await sim.control.faults(entra, {
+      throttleProbability: 0.15,
+      unavailableProbability: 0.1,
+      retryAfter: '0.05',
+    });
+    const groups = await graph.listAll('groups');
+    expect(ids(groups)).toEqual(ids(sim.tenant(entra).items('groups')));
+    const statuses = (await graphRequests(entra, '/v1.0/groups')).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(25);
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(503);
   });
 
   it('reads one page at a time when asked, and refuses a next link that leaves the collection', async () => {
@@ -250,8 +270,12 @@ describe('retries and failures', () => {
     expect(await graphRequests(entra, '/v1.0/groups')).toHaveLength(MAX_ATTEMPTS);
   });
 
-  it('stops at once on 403 and 404, with non-retryable codes', async () => {
+  it('stops at once on 401, 403 and 404, with non-retryable codes', async () => {
     const { graph, entra } = await tenantGraph();
+    await sim.control.schedule(entra, { status: 401, count: 1, match: '/groups' });
+    const refused = await rejection(graph.list('groups'));
+    expect(refused).toBeInstanceOf(GraphUnauthorizedError);
+    expect(refused).toMatchObject({ code: 'graph.unauthorized', retryable: false, status: 401 });
     await sim.control.schedule(entra, { status: 403, count: 1, match: '/groups' });
     const forbidden = await rejection(graph.list('groups'));
     expect(forbidden).toBeInstanceOf(GraphForbiddenError);
@@ -263,7 +287,7 @@ describe('retries and failures', () => {
     const missing = await rejection(graph.get('deviceConfigurations', randomUUID()));
     expect(missing).toBeInstanceOf(GraphNotFoundError);
     expect(missing).toMatchObject({ code: 'graph.not_found', retryable: false, status: 404 });
-    expect(await graphRequests(entra, '/v1.0/groups')).toHaveLength(1);
+    expect(await graphRequests(entra, '/v1.0/groups')).toHaveLength(2);
   });
 
   it('refuses a wrong client secret with graph.unauthorized, and the secret appears nowhere', async () => {
@@ -287,6 +311,18 @@ describe('retries and failures', () => {
 });
 
 describe('tokens and limits', () => {
+  it('signs in with a rotated secret from the next TenantGraph on', async () => {
+    const tenant = await workspace.tenant({ clientSecret: `old-${randomUUID()}` });
+    const client = t.app.get(GraphClient);
+    await expect(client.forTenant(tenant.id).list('groups')).rejects.toBeInstanceOf(
+      GraphUnauthorizedError,
+    );
+    await t.app
+      .get(TenantsService)
+      .update(tenant.id, { clientSecret: SIM_CLIENT_SECRET }, CLI_ACTOR);
+    expect((await client.forTenant(tenant.id).list('groups')).items).toHaveLength(100);
+  });
+
   it('asks for a token once, even for parallel first calls, and reuses it from the cache', async () => {
     const { graph, entra } = await tenantGraph();
     await Promise.all([graph.list('groups'), graph.list('intuneRoleDefinitions')]);

@@ -150,6 +150,13 @@ describe('the simulated Graph', () => {
     });
     const forged = await graphGet('/v1.0/groups', `${bearer.slice(0, -4)}AAAA`);
     expect(forged.status).toBe(401);
+    // Settings catalog: 25 per page whatever $top asks.
+    const policies = await graphGet(
+      '/beta/deviceManagement/configurationPolicies?$top=100',
+      bearer,
+    );
+    expect(policies.body.value).toHaveLength(25);
+    expect(policies.body['@odata.nextLink']).toContain('skiptoken');
     // Beta-only resources are not on v1.0; unknown segments are a bad request, as on Graph.
     expect((await graphGet('/v1.0/deviceManagement/configurationPolicies', bearer)).status).toBe(
       400,

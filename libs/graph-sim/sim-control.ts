@@ -4,123 +4,81 @@ import type { ScheduledFault, SimFaultRates } from './sim-faults.js';
 import { json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';
 import type { SimTenant } from './sim-tenant.js';
 
-type Body = Record<string, unknown>;
+type TenantHandler = (tenant: SimTenant, request: SimRequest) => SimResponse;
+
+const bodyOf = <T>(request: SimRequest) => (request.body ?? {}) as T;
 
 /**
- * `/_sim/...`: how tests (and a person at the demo) shape a tenant — sizes, faults, objects added,
- * edited or deleted between syncs, expired delta links — and read the requests it received.
+ * `/_sim/tenants/{tenant}/...`: how tests (and a person at the demo) shape a tenant — sizes,
+ * faults, objects added, edited or deleted between syncs, expired delta links — and read the
+ * requests it received. The server lets only loopback callers in.
  */
 export class SimControl {
   constructor(private readonly tenant: (id: string) => SimTenant) {}
 
   routes(router: SimRouter): void {
-    const t =
-      (handler: (tenant: SimTenant, request: SimRequest) => SimResponse) => (request: SimRequest) =>
-        handler(this.tenant(request.params.tenant), request);
-    const body = (request: SimRequest) => (request.body ?? {}) as Body;
-    router
-      .add(
-        'GET',
-        '/_sim/tenants/:tenant',
-        t((tenant) => json(200, summary(tenant))),
-      )
-      .add(
-        'PUT',
-        '/_sim/tenants/:tenant/sizes',
-        t((tenant, r) => {
-          tenant.regenerate(body(r) as SimSizes);
-          return json(200, summary(tenant));
-        }),
-      )
-      .add(
-        'PUT',
-        '/_sim/tenants/:tenant/faults',
-        t((tenant, r) => {
-          tenant.faults.rates = body(r) as SimFaultRates;
-          return json(204);
-        }),
-      )
-      .add(
-        'POST',
-        '/_sim/tenants/:tenant/faults/schedule',
-        t((tenant, r) => {
-          const fault = body(r) as unknown as ScheduledFault;
-          if (!Number.isInteger(fault.status) || !Number.isInteger(fault.count)) {
-            return json(400, { error: 'status and count must be integers' });
-          }
-          tenant.faults.add(fault);
-          return json(204);
-        }),
-      )
-      .add(
-        'DELETE',
-        '/_sim/tenants/:tenant/faults',
-        t((tenant) => {
-          tenant.faults.clear();
-          return json(204);
-        }),
-      )
-      .add(
-        'POST',
-        '/_sim/tenants/:tenant/delta/expire',
-        t((tenant) => {
-          tenant.expireDelta();
-          return json(204);
-        }),
-      )
-      .add(
-        'GET',
-        '/_sim/tenants/:tenant/requests',
-        t((tenant) =>
-          json(200, {
-            total: tenant.requests.length,
-            maxInFlight: tenant.maxInFlight,
-            requests: tenant.requests,
-          }),
-        ),
-      )
-      .add(
-        'DELETE',
-        '/_sim/tenants/:tenant/requests',
-        t((tenant) => {
-          tenant.requests.length = 0;
-          tenant.maxInFlight = 0;
-          return json(204);
-        }),
-      )
-      .add(
-        'POST',
-        '/_sim/tenants/:tenant/items/:resource',
-        t((tenant, r) => withResource(r, (resource) => json(201, tenant.add(resource, body(r))))),
-      )
-      .add(
-        'PATCH',
-        '/_sim/tenants/:tenant/items/:resource/:id',
-        t((tenant, r) =>
-          withResource(r, (resource) => found(tenant.update(resource, r.params.id, body(r)))),
-        ),
-      )
-      .add(
-        'DELETE',
-        '/_sim/tenants/:tenant/items/:resource/:id',
-        t((tenant, r) =>
-          withResource(r, (resource) =>
-            tenant.remove(resource, r.params.id) ? json(204) : json(404),
-          ),
-        ),
+    const on = (method: string, path: string, handler: TenantHandler) =>
+      router.add(method, `/_sim/tenants/:tenant${path}`, (request) =>
+        handler(this.tenant(request.params.tenant), request),
       );
+
+    on('GET', '', (tenant) => json(200, summary(tenant)));
+    on('PUT', '/sizes', (tenant, r) => {
+      tenant.regenerate(bodyOf<SimSizes>(r));
+      return json(200, summary(tenant));
+    });
+    on('PUT', '/faults', (tenant, r) => {
+      tenant.faults.rates = bodyOf<SimFaultRates>(r);
+      return json(204);
+    });
+    on('POST', '/faults/schedule', (tenant, r) => {
+      const fault = bodyOf<ScheduledFault>(r);
+      if (!Number.isInteger(fault.status) || !Number.isInteger(fault.count)) {
+        return json(400, { error: 'status and count must be integers' });
+      }
+      tenant.faults.add(fault);
+      return json(204);
+    });
+    on('DELETE', '/faults', (tenant) => {
+      tenant.faults.clear();
+      return json(204);
+    });
+    on('POST', '/delta/expire', (tenant) => {
+      tenant.expireDelta();
+      return json(204);
+    });
+    on('GET', '/requests', (tenant) =>
+      json(200, {
+        total: tenant.requests.length,
+        maxInFlight: tenant.maxInFlight,
+        requests: tenant.requests,
+      }),
+    );
+    on('DELETE', '/requests', (tenant) => {
+      tenant.requests.length = 0;
+      tenant.maxInFlight = 0;
+      return json(204);
+    });
+    on('POST', '/items/:resource', (tenant, r) =>
+      withResource(r, (resource) => json(201, tenant.add(resource, bodyOf(r)))),
+    );
+    on('PATCH', '/items/:resource/:id', (tenant, r) =>
+      withResource(r, (resource) => {
+        const item = tenant.update(resource, r.params.id, bodyOf(r));
+        return item ? json(200, item) : json(404);
+      }),
+    );
+    on('DELETE', '/items/:resource/:id', (tenant, r) =>
+      withResource(r, (resource) => json(tenant.remove(resource, r.params.id) ? 204 : 404)),
+    );
   }
 }
 
 function summary(tenant: SimTenant) {
+  const resources = Object.keys(GRAPH_CONTRACTS) as GraphResource[];
   return {
     id: tenant.id,
-    counts: Object.fromEntries(
-      Object.keys(GRAPH_CONTRACTS).map((resource) => [
-        resource,
-        tenant.items(resource as GraphResource).length,
-      ]),
-    ),
+    counts: Object.fromEntries(resources.map((r) => [r, tenant.items(r).length])),
   };
 }
 
@@ -129,9 +87,8 @@ function withResource(
   handle: (resource: GraphResource) => SimResponse,
 ): SimResponse {
   const resource = request.params.resource;
-  if (!Object.hasOwn(GRAPH_CONTRACTS, resource))
+  if (!Object.hasOwn(GRAPH_CONTRACTS, resource)) {
     return json(404, { error: `unknown resource ${resource}` });
+  }
   return handle(resource as GraphResource);
 }
-
-const found = (item: object | undefined) => (item ? json(200, item) : json(404));

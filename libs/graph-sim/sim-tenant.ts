@@ -12,7 +12,7 @@ import {
 
 /** One request as the simulated Graph saw it (for tests: what was retried, and when). */
 export interface SimRequestRecord {
-  /** Milliseconds since the Unix epoch, with sub-millisecond precision. */
+  /** When the sim answered: milliseconds since the Unix epoch, sub-millisecond precision. */
   at: number;
   method: string;
   path: string;
@@ -43,7 +43,7 @@ function sizesOf(sizes: SimSizes): Record<GraphResource, number> {
 export class SimTenant {
   /** Changes when the data is regenerated or delta state is expired: old delta links stop working. */
   epoch = randomUUID();
-  readonly faults = new SimFaults(this.id);
+  readonly faults: SimFaults;
   readonly requests: SimRequestRecord[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -56,6 +56,7 @@ export class SimTenant {
     readonly id: string,
     sizes: SimSizes = {},
   ) {
+    this.faults = new SimFaults(id);
     this.regenerate(sizes);
   }
 

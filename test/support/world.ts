@@ -63,12 +63,14 @@ export class WorkspaceBuilder {
     return user;
   }
 
-  tenant(overrides: Partial<{ displayName: string; clientSecret: string }> = {}): Promise<Tenant> {
+  tenant(
+    overrides: Partial<{ displayName: string; entraTenantId: string; clientSecret: string }> = {},
+  ): Promise<Tenant> {
     return this.app.get(TenantsService).create(
       this.id,
       {
         displayName: overrides.displayName ?? `Tenant ${++sequence}`,
-        entraTenantId: randomUUID(),
+        entraTenantId: overrides.entraTenantId ?? randomUUID(),
         clientId: randomUUID(),
         clientSecret: overrides.clientSecret ?? `secret-${randomUUID()}`,
       },
