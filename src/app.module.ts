@@ -10,6 +10,8 @@ import { TenancyModule } from '../libs/tenancy/index.js';
 import { HealthModule } from './health/health.module.js';
 import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
+import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -20,7 +22,7 @@ export interface AppModuleOptions {
 /**
  * The whole product for one process. Every module is always loaded (so any process can start,
  * read and authorise runs); the roles decide what runs: `api` listens for HTTP (see main.ts),
- * `worker` consumes the run queues, `scheduler` ticks.
+ * `worker` consumes the run queues, `scheduler` ticks every minute.
  */
 @Module({})
 export class AppModule {
@@ -39,6 +41,9 @@ export class AppModule {
         HealthModule,
         ManagementModule,
         OperationsModule,
+        SchedulerModule,
+        BackupSchedulingModule,
+        ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),
       ],
     };
