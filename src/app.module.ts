@@ -8,6 +8,7 @@ import { GraphModule } from '../libs/graph/index.js';
 import { OperationRunsModule } from '../libs/operation-runs/index.js';
 import { TenancyModule } from '../libs/tenancy/index.js';
 import { HealthModule } from './health/health.module.js';
+import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 
@@ -39,6 +40,7 @@ export class AppModule {
         HealthModule,
         ManagementModule,
         OperationsModule,
+        InventoryModule,
         ...(options.extraModules ?? []),
       ],
     };
