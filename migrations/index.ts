@@ -1,6 +1,7 @@
 import { PlatformFoundation1795449600000 } from './1795449600000-platform-foundation.js';
 import { OperationRuns1795453200000 } from './1795453200000-operation-runs.js';
 import { LeanRunInserts1795622400000 } from './1795622400000-lean-run-inserts.js';
+import { Inventory1795708800000 } from './1795708800000-inventory.js';
 import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
@@ -8,5 +9,6 @@ export const migrations = [
   PlatformFoundation1795449600000,
   OperationRuns1795453200000,
   LeanRunInserts1795622400000,
+  Inventory1795708800000,
   BackupScheduling1795795200000,
 ];

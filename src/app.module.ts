@@ -8,6 +8,7 @@ import { GraphModule } from '../libs/graph/index.js';
 import { OperationRunsModule } from '../libs/operation-runs/index.js';
 import { TenancyModule } from '../libs/tenancy/index.js';
 import { HealthModule } from './health/health.module.js';
+import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         HealthModule,
         ManagementModule,
         OperationsModule,
+        InventoryModule,
         SchedulerModule,
         BackupSchedulingModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),

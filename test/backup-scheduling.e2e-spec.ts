@@ -222,7 +222,7 @@ describe('backup sets', () => {
   it('a backup run makes an immutable set of the policies with content and assignments', async () => {
     const { id: tenantId } = await tenant();
     const schedule = await createSchedule(t, tenantId, owner.token, {
-      policyTypes: ['deviceCompliancePolicies', 'configurationPolicies'],
+      policyTypes: ['compliance_policy', 'settings_catalog'],
     });
     const started = await t.http.post(`${schedulesOf(tenantId)}/${schedule.id}/run`, {
       token: owner.token,
@@ -238,12 +238,12 @@ describe('backup sets', () => {
       itemCount: 4,
     });
     expect(set.body.items.map((i: any) => i.policyType).sort()).toEqual([
-      'configurationPolicies',
-      'configurationPolicies',
-      'deviceCompliancePolicies',
-      'deviceCompliancePolicies',
+      'compliance_policy',
+      'compliance_policy',
+      'settings_catalog',
+      'settings_catalog',
     ]);
-    const settings = set.body.items.find((i: any) => i.policyType === 'configurationPolicies');
+    const settings = set.body.items.find((i: any) => i.policyType === 'settings_catalog');
     expect(settings.content.settings.length).toBeGreaterThan(0);
     expect(Array.isArray(settings.assignments)).toBe(true);
     expect(settings.contentHash).toMatch(/^[0-9a-f]{64}$/);
@@ -259,7 +259,7 @@ describe('backup sets', () => {
     expect(set.body).toMatchObject({ itemCount: 0, scheduleId: null });
     // Two policies the sim made for this tenant, found through a backup of one type.
     const probe = await createSchedule(t, made.id, owner.token, {
-      policyTypes: ['deviceConfigurations'],
+      policyTypes: ['device_configuration'],
     });
     const probeRun = await t.http.post(`${schedulesOf(made.id)}/${probe.id}/run`, {
       token: owner.token,

@@ -52,8 +52,15 @@ export interface TenantGraph {
   create(resource: CreatableResource, body: Record<string, unknown>): Promise<GraphItem>;
   /** Replaces the item's assignments (Graph's `assign` action). */
   assign(resource: AssignableResource, id: string, assignments: unknown[]): Promise<void>;
-  /** Starts a delta sync (no link) or continues one from the stored `deltaLink`. */
-  delta(resource: DeltaResource, deltaLink?: string): Promise<DeltaResult>;
+  /**
+   * Starts a delta sync (no link) or continues one from the stored `deltaLink`. `onPage` hears of
+   * each page read (its entry count) — progress for long rounds; what it throws ends the round.
+   */
+  delta(
+    resource: DeltaResource,
+    deltaLink?: string,
+    options?: { onPage?: (entries: number) => void },
+  ): Promise<DeltaResult>;
 }
 
 /** The one way into Microsoft Graph, used by jobs only (SPEC §5). */

@@ -118,7 +118,11 @@ export class HttpTenantGraph implements TenantGraph {
     });
   }
 
-  async delta(resource: DeltaResource, deltaLink?: string): Promise<DeltaResult> {
+  async delta(
+    resource: DeltaResource,
+    deltaLink?: string,
+    options: { onPage?: (entries: number) => void } = {},
+  ): Promise<DeltaResult> {
     const contract = contractOf(resource);
     if (!contract.delta) throw new GraphContractError(`"${resource}" declares no delta query.`);
     let url = this.collectionUrl(contract, '/delta', deltaLink, {
@@ -139,6 +143,7 @@ export class HttpTenantGraph implements TenantGraph {
         }
         throw error;
       }
+      options.onPage?.(page.value?.length ?? 0);
       for (const item of page.value ?? []) {
         if ('@removed' in item) {
           changed.delete(item.id);

@@ -20,7 +20,10 @@ export class RunWorker implements OnApplicationBootstrap {
     for (const name of this.registry.queues()) {
       const queue = this.dispatcher.queue(name);
       // '*': one processor for every job name (= run type) on the queue.
-      void queue.process('*', this.config.worker.concurrency, (job) => this.executor.execute(job));
+      // The promise rejects when Redis cannot be reached; Bull reconnects, and /health/ready says so.
+      queue
+        .process('*', this.config.worker.concurrency, (job) => this.executor.execute(job))
+        .catch((error) => this.logger.error({ err: error, queue: name }, 'Queue not consumed'));
       queue.on('error', (error) => this.logger.error({ err: error, queue: name }, 'Queue error'));
       this.logger.log(
         { queue: name, concurrency: this.config.worker.concurrency },

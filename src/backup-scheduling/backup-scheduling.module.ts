@@ -2,7 +2,9 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { GraphModule } from '../../libs/graph/index.js';
 import { OperationRunsModule, OperationRunsService } from '../../libs/operation-runs/index.js';
 import { TenancyModule } from '../../libs/tenancy/index.js';
+import { InventoryModule } from '../inventory/index.js';
 import { SchedulerModule, TickRegistry } from '../scheduler/index.js';
+import { BackupCapture } from './backup-capture.js';
 import { BackupScheduleFiring } from './backup-schedule-firing.js';
 import { BACKUP_RUN_TYPES, PURGE_EVERY_MS } from './backup-scheduling.run-types.js';
 import {
@@ -17,7 +19,6 @@ import { BackupSchedulesService } from './backup-schedules.service.js';
 import { BackupSetsController } from './backup-sets.controller.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
 import { BackupSetsService } from './backup-sets.service.js';
-import { GraphPolicyCapture, PolicyCapture } from './policy-capture.js';
 
 /**
  * Backup schedules (SPEC §3) and the backup sets their runs make. Registers with the scheduler
@@ -28,6 +29,7 @@ import { GraphPolicyCapture, PolicyCapture } from './policy-capture.js';
     OperationRunsModule.forFeature(BACKUP_RUN_TYPES),
     TenancyModule,
     GraphModule,
+    InventoryModule,
     SchedulerModule,
   ],
   controllers: [BackupSchedulesController, BackupSetsController],
@@ -37,7 +39,7 @@ import { GraphPolicyCapture, PolicyCapture } from './policy-capture.js';
     BackupSchedulesService,
     BackupSetsService,
     BackupScheduleFiring,
-    { provide: PolicyCapture, useClass: GraphPolicyCapture },
+    BackupCapture,
     BackupScheduleRunProcessor,
     BackupRetentionProcessor,
     BackupPurgeProcessor,

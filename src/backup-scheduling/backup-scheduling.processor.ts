@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { GraphError } from '../../libs/graph/index.js';
+import { GraphError, GraphUnauthorizedError } from '../../libs/graph/index.js';
 import {
   HandlesRun,
   NonRetryableRunError,
@@ -13,13 +13,8 @@ import {
 import { TenantsService } from '../../libs/tenancy/index.js';
 import { BackupScheduleRepository } from './backup-schedules.repository.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
-import {
-  PolicyCapture,
-  POLICY_TYPES,
-  type CapturedPolicy,
-  type PolicyRef,
-  type PolicyType,
-} from './policy-capture.js';
+import type { CapturedPolicy } from '../inventory/index.js';
+import { BackupCapture, type PolicyRef } from './backup-capture.js';
 
 /** Skip codes of a backup run that finds it should not (or cannot) run (SPEC §2 rule 4). */
 export const SkipCode = {
@@ -30,22 +25,22 @@ export const SkipCode = {
   NoProviderConnection: 'provider.connection_failed',
 } as const;
 
+/** Policies captured per round: bounds memory and lets a cancel land between rounds. */
+const CAPTURE_BATCH = 50;
+
 /**
- * Captures the policies into `items`, counting each; a policy that fails is a failed item. Graph
- * refusing the tenant's credentials before anything is read means the provider connection does
- * not work: the run is skipped with that code rather than failed.
+ * Captures the policies, counting each; a policy that Graph refuses (not found, forbidden…) is a
+ * failed item. Graph refusing the tenant's credentials means the provider connection does not
+ * work: the run is skipped with that code rather than failed.
  */
 async function captureAll(
   run: RunContext,
-  capture: PolicyCapture,
+  capture: BackupCapture,
   tenantId: string,
   refs: () => Promise<PolicyRef[]>,
 ): Promise<CapturedPolicy[]> {
-  let policies: PolicyRef[];
-  try {
-    policies = await refs();
-  } catch (error) {
-    if (error instanceof GraphError && error.code === 'graph.unauthorized') {
+  const skipWhenUnusable = (error: unknown): never => {
+    if (error instanceof GraphUnauthorizedError) {
       throw new RunSkipped(
         SkipCode.NoProviderConnection,
         `The tenant's provider connection does not sign in: ${error.message}`,
@@ -55,18 +50,26 @@ async function captureAll(
       throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
     }
     throw error;
-  }
+  };
+  const policies = await refs().catch(skipWhenUnusable);
   const items: CapturedPolicy[] = [];
-  for (const policy of policies) {
+  for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
     run.throwIfInterrupted();
-    run.increment('total');
-    try {
-      items.push(await capture.capture(tenantId, policy));
-      run.increment('succeeded');
-    } catch (error) {
+    const outcomes = await capture
+      .captureMany(tenantId, policies.slice(start, start + CAPTURE_BATCH))
+      .catch(skipWhenUnusable);
+    for (const outcome of outcomes) {
+      run.increment('total');
+      if (outcome.ok) {
+        items.push(outcome.policy);
+        run.increment('succeeded');
+        continue;
+      }
+      const { error, ref } = outcome;
       if (!(error instanceof GraphError) || error.retryable) throw error;
+      if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
       run.increment('failed');
-      run.fail(`${policy.policyType}/${policy.policyId}`, error.code, error.message);
+      run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
     }
   }
   return items;
@@ -79,7 +82,7 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
   constructor(
     private readonly schedules: BackupScheduleRepository,
     private readonly sets: BackupSetRepository,
-    private readonly capture: PolicyCapture,
+    private readonly capture: BackupCapture,
     private readonly tenants: TenantsService,
     private readonly runs: OperationRunsService,
   ) {}
@@ -110,7 +113,7 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
       throw error;
     });
     const items = await captureAll(run, this.capture, tenantId, () =>
-      this.capture.listPolicies(tenantId, schedule.policyTypes as PolicyType[]),
+      this.capture.listPolicies(tenantId, schedule.policyTypes),
     );
     run.throwIfInterrupted();
     const set = await this.sets.create(
@@ -179,7 +182,7 @@ export class BackupPurgeProcessor implements RunHandler<'backup_schedule_purge'>
 export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add_policies'> {
   constructor(
     private readonly sets: BackupSetRepository,
-    private readonly capture: PolicyCapture,
+    private readonly capture: BackupCapture,
   ) {}
 
   async execute(run: RunContext<'backup_set_add_policies'>): Promise<void> {
@@ -187,13 +190,11 @@ export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add
     if (!set) throw new NonRetryableRunError('backup_set.not_found', 'The backup set is gone.');
     const wanted = new Set(run.inputs.policyIds);
     const items = await captureAll(run, this.capture, set.tenantId, async () =>
-      (await this.capture.listPolicies(set.tenantId, POLICY_TYPES)).filter((ref) =>
-        wanted.has(ref.policyId),
-      ),
+      (await this.capture.listPolicies(set.tenantId, [])).filter((ref) => wanted.has(ref.graphId)),
     );
-    const found = new Set(items.map((item) => item.policyId));
+    const listed = new Set(items.map((item) => item.graphId));
     for (const id of wanted) {
-      if (found.has(id) || run.failures.some((f) => f.message.includes(id))) continue;
+      if (listed.has(id) || run.failures.some((f) => f.message.includes(id))) continue;
       run.increment('total');
       run.increment('failed');
       run.fail(id, 'policy.not_found', 'No policy of a supported type has this id.');

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { isUuid } from '../../libs/common/ids.js';
 import { TransactionRunner } from '../../libs/common/db/index.js';
 import type { Json } from '../../libs/operation-runs/index.js';
-import type { CapturedPolicy } from './policy-capture.js';
+import type { CapturedPolicy } from '../inventory/index.js';
 
 export interface BackupSet {
   id: string;
@@ -35,8 +35,8 @@ const COLUMNS = `
 const INSERT_ITEMS = `
   INSERT INTO backup_set_items (backup_set_id, policy_type, policy_id, display_name, content,
                                 assignments, content_hash)
-  SELECT $1, i."policyType", i."policyId", i."displayName", i.content, i.assignments, i."contentHash"
-    FROM jsonb_to_recordset($2::jsonb) AS i("policyType" text, "policyId" text,
+  SELECT $1, i."policyType", i."graphId", i."displayName", i.content, i.assignments, i."contentHash"
+    FROM jsonb_to_recordset($2::jsonb) AS i("policyType" text, "graphId" text,
          "displayName" text, content jsonb, assignments jsonb, "contentHash" text)
   ON CONFLICT DO NOTHING`;
 

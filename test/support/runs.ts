@@ -30,3 +30,18 @@ export async function waitForStatus(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** POSTs a start route and waits for the run it answers with to complete. */
+export async function startAndWait(
+  http: HttpClient,
+  token: string,
+  path: string,
+  body: unknown = {},
+  timeoutMs = 30000,
+): Promise<any> {
+  const response = await http.post(path, { token, body });
+  if (response.status !== 202 && response.status !== 200) {
+    throw new Error(`POST ${path} answered ${response.status}: ${response.text}`);
+  }
+  return waitForRun(http, token, response.body.run.id, timeoutMs);
+}

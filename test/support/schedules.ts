@@ -13,7 +13,7 @@ export async function createSchedule(
       name: 'Test schedule',
       cron: '0 * * * *',
       timezone: 'UTC',
-      policyTypes: ['deviceEnrollmentConfigurations'],
+      policyTypes: ['enrollment_configuration'],
       ...body,
     },
   });

@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { ListRunsQueryDto } from '../../../libs/operation-runs/index.js';
 import type { BackupSchedule, OverlapPolicy } from '../backup-schedules.repository.js';
-import { POLICY_TYPES, type PolicyType } from '../policy-capture.js';
+import { POLICY_TYPE_NAMES, type PolicyType } from '../../inventory/index.js';
 
 export class CreateBackupScheduleDto {
   @ApiProperty({ example: 'Nightly', maxLength: 200 })
@@ -41,11 +41,15 @@ export class CreateBackupScheduleDto {
   @MaxLength(64)
   timezone!: string;
 
-  @ApiPropertyOptional({ enum: POLICY_TYPES, isArray: true, description: 'Empty: every type.' })
+  @ApiPropertyOptional({
+    enum: POLICY_TYPE_NAMES,
+    isArray: true,
+    description: 'Empty: every type.',
+  })
   @IsOptional()
   @IsArray()
   @ArrayUnique()
-  @IsIn(POLICY_TYPES, { each: true })
+  @IsIn(POLICY_TYPE_NAMES, { each: true })
   policyTypes?: PolicyType[];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 10 })
@@ -75,7 +79,7 @@ export class BackupScheduleDto {
   @ApiProperty() enabled!: boolean;
   @ApiProperty() cron!: string;
   @ApiProperty({ description: 'Canonical IANA name.' }) timezone!: string;
-  @ApiProperty({ enum: POLICY_TYPES, isArray: true }) policyTypes!: string[];
+  @ApiProperty({ enum: POLICY_TYPE_NAMES, isArray: true }) policyTypes!: string[];
   @ApiProperty() keepLast!: number;
   @ApiProperty({ enum: ['skip', 'allow'] }) overlapPolicy!: OverlapPolicy;
   @ApiProperty({ nullable: true, description: 'The next fire (null when disabled).' })

@@ -1,0 +1,9 @@
+import { errorFamily } from '../../libs/common/errors/index.js';
+
+export enum InventoryErrorCode {
+  UnknownPolicies = 'inventory.unknown_policies',
+}
+
+export class InventoryError extends errorFamily<InventoryErrorCode>({
+  [InventoryErrorCode.UnknownPolicies]: 400,
+}) {}

@@ -1,0 +1,34 @@
+import { Capability } from '../../libs/authz/index.js';
+import { defineRunType } from '../../libs/operation-runs/index.js';
+import type { PolicyType } from './policy-types.js';
+
+declare module '../../libs/operation-runs/run-types.js' {
+  interface RunTypeInputs {
+    /** The selected types, sorted (every type when none was selected). */
+    inventory_sync: { policyTypes: PolicyType[] };
+    /** Inventory item ids, sorted; empty: every live item of the tenant. */
+    policy_sync: { policyIds: string[] };
+  }
+}
+
+export const INVENTORY_SYNC = defineRunType({
+  type: 'inventory_sync',
+  label: 'Inventory sync',
+  capability: Capability.InventorySync,
+  scope: 'active',
+  queue: 'inventory',
+  tenantScoped: true,
+  identity: (inputs) => ({ policyTypes: [...inputs.policyTypes].sort() }),
+  job: { attempts: 3, backoffMs: 5000 },
+});
+
+export const POLICY_SYNC = defineRunType({
+  type: 'policy_sync',
+  label: 'Policy sync',
+  capability: Capability.InventorySync,
+  scope: 'active',
+  queue: 'inventory',
+  tenantScoped: true,
+  identity: (inputs) => ({ policyIds: [...inputs.policyIds].sort() }),
+  job: { attempts: 3, backoffMs: 5000 },
+});

@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal, RecordScope } from '../../libs/authz/index.js';
+import { RecordNotFoundError } from '../../libs/common/errors/index.js';
+import { isUuid } from '../../libs/common/ids.js';
+import { decodeCursor, pageOf, type Page } from '../../libs/common/pagination.js';
+import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import { InventoryError, InventoryErrorCode } from './inventory.errors.js';
+import {
+  InventoryRepository,
+  type InventoryItem,
+  type ItemFilter,
+  type SnapshotEntry,
+} from './inventory.repository.js';
+import {
+  PolicyVersionRepository,
+  type PolicyVersion,
+  type PolicyVersionSummary,
+  type VersionFilter,
+} from './policy-version.repository.js';
+import { selectedPolicyTypes, type PolicyType } from './policy-types.js';
+
+const DEFAULT_LIMIT = 50;
+
+export interface ItemQuery extends Omit<ItemFilter, 'after' | 'limit' | 'deleted'> {
+  deleted?: 'false' | 'true' | 'any';
+  limit?: number;
+  cursor?: string;
+}
+
+export interface VersionQuery extends Omit<VersionFilter, 'before' | 'limit' | 'inventoryItemId'> {
+  itemId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Starts the inventory runs and answers the inventory reads (from PostgreSQL only). */
+@Injectable()
+export class InventoryService {
+  constructor(
+    private readonly runs: OperationRunsService,
+    private readonly inventory: InventoryRepository,
+    private readonly versions: PolicyVersionRepository,
+  ) {}
+
+  startInventorySync(
+    scope: RecordScope,
+    initiator: Principal,
+    policyTypes: readonly PolicyType[] | undefined,
+  ): Promise<StartedRun> {
+    return this.runs.start({
+      type: 'inventory_sync',
+      workspaceId: scope.workspaceId,
+      tenantId: scope.tenantId!,
+      inputs: { policyTypes: selectedPolicyTypes(policyTypes) },
+      initiator,
+    });
+  }
+
+  /** Selected policies must be items of this tenant's inventory: a 400 names the others. */
+  async startPolicySync(
+    scope: RecordScope,
+    initiator: Principal,
+    policyIds: readonly string[] = [],
+  ): Promise<StartedRun> {
+    const ids = [...new Set(policyIds.map((id) => id.toLowerCase()))].sort();
+    if (ids.length) {
+      const known = new Set(
+        (await this.inventory.findLiveRefs(scope.tenantId!, ids)).map((ref) => ref.id),
+      );
+      const unknown = ids.filter((id) => !known.has(id));
+      if (unknown.length) {
+        const message = `policyIds must be live inventory items of this tenant; not: ${unknown.slice(0, 10).join(', ')}`;
+        throw new InventoryError(InventoryErrorCode.UnknownPolicies, message, [
+          { field: 'policyIds', messages: [message] },
+        ]);
+      }
+    }
+    return this.runs.start({
+      type: 'policy_sync',
+      workspaceId: scope.workspaceId,
+      tenantId: scope.tenantId!,
+      inputs: { policyIds: ids },
+      initiator,
+    });
+  }
+
+  async listItems(tenantId: string, query: ItemQuery): Promise<Page<InventoryItem>> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const { cursor, deleted = 'false', ...filters } = query;
+    const rows = await this.inventory.listItems(tenantId, {
+      ...filters,
+      deleted: deleted === 'any' ? undefined : deleted === 'true',
+      after:
+        cursor === undefined
+          ? undefined
+          : (decodeCursor(cursor, 2, ([, id]) => isUuid(id)) as [string, string]),
+      limit: limit + 1,
+    });
+    return pageOf(
+      rows,
+      limit,
+      (item) => [item.displayName.toLowerCase(), item.id],
+      (i) => i,
+    );
+  }
+
+  async getItem(
+    tenantId: string,
+    id: string,
+  ): Promise<InventoryItem & { versions: PolicyVersionSummary[] }> {
+    const item = isUuid(id) ? await this.inventory.findItem(tenantId, id) : null;
+    if (!item) throw new RecordNotFoundError('Inventory item');
+    const versions = await this.versions.list(tenantId, { inventoryItemId: id, limit: 1000 });
+    return { ...item, versions };
+  }
+
+  async listVersions(tenantId: string, query: VersionQuery): Promise<Page<PolicyVersionSummary>> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const { cursor, itemId, ...filters } = query;
+    const before =
+      cursor === undefined ? undefined : decodeCursor(cursor, 1, ([id]) => isUuid(id))[0];
+    const rows = await this.versions.list(tenantId, {
+      ...filters,
+      inventoryItemId: itemId,
+      before,
+      limit: limit + 1,
+    });
+    return pageOf(
+      rows,
+      limit,
+      (version) => [version.id],
+      (v) => v,
+    );
+  }
+
+  async getVersion(tenantId: string, id: string): Promise<PolicyVersion> {
+    const version = isUuid(id) ? await this.versions.find(tenantId, id) : null;
+    if (!version) throw new RecordNotFoundError('Policy version');
+    return version;
+  }
+
+  /** What one inventory sync saw (drift compares two); empty once the run was pruned. */
+  snapshotOf(runId: string): Promise<SnapshotEntry[]> {
+    return this.inventory.snapshotOf(runId);
+  }
+}

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import type { GraphItem, TenantGraph } from '../../libs/graph/index.js';
+import { contentHash } from './policy-content.js';
+import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
+
+/** One policy to capture: its type and its Graph id. */
+export interface PolicyRef {
+  policyType: PolicyType;
+  graphId: string;
+}
+
+/**
+ * A policy's full content as Graph has it: the item (with its `$expand`ed scheduled actions for
+ * compliance policies), plus the settings of a settings-catalog policy or the definition values
+ * of an administrative template. Kept as Graph sent it (restore needs it so), minus OData
+ * bookkeeping; the hash is over the normalised form.
+ */
+export interface PolicyContent {
+  properties: Record<string, unknown>;
+  settings?: GraphItem[];
+  definitionValues?: GraphItem[];
+}
+
+export interface CapturedPolicy extends PolicyRef {
+  displayName: string;
+  content: PolicyContent;
+  assignments: GraphItem[];
+  /** SHA-256 of the normalised content and assignments: equal for an unchanged policy. */
+  contentHash: string;
+}
+
+export type CaptureOutcome =
+  | { ref: PolicyRef; ok: true; policy: CapturedPolicy }
+  | { ref: PolicyRef; ok: false; error: unknown };
+
+const BOOKKEEPING = /^@odata\.(context|etag|nextLink)$|@odata\.(navigationLink|associationLink)$/;
+
+function withoutBookkeeping(item: GraphItem): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !BOOKKEEPING.test(key)));
+}
+
+/**
+ * Captures whole policies from Graph — the reusable piece behind policy versions and backups:
+ * given a tenant's Graph and (policy type, Graph id) pairs, it reads each policy's content and
+ * assignments and returns them with their content hash. It writes nothing.
+ */
+@Injectable()
+export class PolicyCaptureService {
+  async capture(graph: TenantGraph, ref: PolicyRef): Promise<CapturedPolicy> {
+    const { resource } = POLICY_TYPES[ref.policyType];
+    const [item, assignments, settings, definitionValues] = await Promise.all([
+      graph.get(resource, ref.graphId),
+      graph.listAllRelated(resource, ref.graphId, 'assignments'),
+      ref.policyType === 'settings_catalog'
+        ? graph.listAllRelated('configurationPolicies', ref.graphId, 'settings')
+        : undefined,
+      ref.policyType === 'administrative_template'
+        ? graph.listAllRelated('groupPolicyConfigurations', ref.graphId, 'definitionValues')
+        : undefined,
+    ]);
+    const content: PolicyContent = { properties: withoutBookkeeping(item) };
+    if (settings) content.settings = settings.map(withoutBookkeeping) as GraphItem[];
+    if (definitionValues) {
+      content.definitionValues = definitionValues.map(withoutBookkeeping) as GraphItem[];
+    }
+    const cleanAssignments = assignments.map(withoutBookkeeping) as GraphItem[];
+    return {
+      ...ref,
+      displayName: displayNameOf(item),
+      content,
+      assignments: cleanAssignments,
+      contentHash: contentHash({ content, assignments: cleanAssignments }),
+    };
+  }
+
+  /**
+   * Captures each policy, `concurrency` at a time (the Graph client also bounds requests per
+   * tenant). A policy that fails is reported as such; the others are still captured.
+   */
+  async captureMany(
+    graph: TenantGraph,
+    refs: readonly PolicyRef[],
+    concurrency = 4,
+  ): Promise<CaptureOutcome[]> {
+    const outcomes: CaptureOutcome[] = new Array(refs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < refs.length) {
+        const index = next++;
+        const ref = refs[index]!;
+        try {
+          outcomes[index] = { ref, ok: true, policy: await this.capture(graph, ref) };
+        } catch (error) {
+          outcomes[index] = { ref, ok: false, error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, refs.length) }, worker));
+    return outcomes;
+  }
+}
