@@ -14,6 +14,8 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { RoleDefinitionsModule } from './role-definitions/role-definitions.module.js';
+import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
+import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -24,7 +26,7 @@ export interface AppModuleOptions {
 /**
  * The whole product for one process. Every module is always loaded (so any process can start,
  * read and authorise runs); the roles decide what runs: `api` listens for HTTP (see main.ts),
- * `worker` consumes the run queues, `scheduler` ticks.
+ * `worker` consumes the run queues, `scheduler` ticks every minute.
  */
 @Module({})
 export class AppModule {
@@ -47,6 +49,9 @@ export class AppModule {
         DirectoryModule,
         RoleDefinitionsModule,
         DriftModule,
+        SchedulerModule,
+        BackupSchedulingModule,
+        ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),
       ],
     };

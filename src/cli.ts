@@ -18,6 +18,7 @@ import {
   type Role,
 } from '../libs/tenancy/index.js';
 import { AppModule } from './app.module.js';
+import { SchedulerService } from './scheduler/index.js';
 
 function uuid(name: string) {
   return (value: string): string => {
@@ -157,6 +158,17 @@ function buildProgram(): Command {
     .option('--now <iso>', 'prune as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
       const result = await withApp((app) => app.get(RunRetentionService).prune(now));
+      print(result);
+    });
+
+  program
+    .command('scheduler:tick')
+    .description(
+      'One scheduler tick (for system cron): create the runs due now — schedule fires and duties.',
+    )
+    .option('--now <iso>', 'tick as if it were this instant (ISO-8601)', instant)
+    .action(async ({ now }: { now?: Date }) => {
+      const result = await withApp((app) => app.get(SchedulerService).tick(now));
       print(result);
     });
 

@@ -46,7 +46,7 @@ const NOTIFY = (source: string, event: 'run.queued' | 'run.completed') => `
 
 export interface NewRun {
   id: string;
-  workspaceId: string;
+  workspaceId: string | null;
   tenantId: string | null;
   type: string;
   initiator: { userId: string; name: string } | null;
@@ -134,6 +134,21 @@ function fromJson(row: Record<string, unknown>): RunRow {
 }
 
 const ACTIVE = `identity_scope = 'active' AND status IN ('queued', 'running')`;
+
+/** Many runs in one statement: each defers to the unique index of its scope (any of them). */
+const INSERT_MANY = `WITH inserted AS (
+    INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
+                                identity_hash, identity_scope, identity_unique, context)
+    SELECT id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
+           identity_hash, identity_scope, identity_unique, context::jsonb
+      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[],
+                  $7::text[], $8::text[], $9::boolean[], $10::text[])
+        AS r(id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
+             identity_hash, identity_scope, identity_unique, context)
+    ON CONFLICT DO NOTHING
+    RETURNING id, type, initiator_user_id, created_at
+  ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
+  SELECT id, created_at AS "createdAt" FROM inserted`;
 const INSERT_RUN = {
   active: insertRun(`ON CONFLICT (identity_hash) WHERE ${ACTIVE} DO NOTHING`, ACTIVE),
   unique: insertRun(
@@ -178,6 +193,80 @@ export class OperationRunRepository {
       : { run: queuedRun(run, row.createdAt!), created: true };
   }
 
+  /**
+   * {@link insertOrGetExisting} for many runs: one insert, then one read of the runs holding the
+   * identities of those not inserted. A run missing from both (its holder finished in between)
+   * is for the caller to try again.
+   */
+  async insertManyOrGetExisting(
+    runs: NewRun[],
+  ): Promise<{ created: OperationRun[]; holders: Map<string, OperationRun> }> {
+    const column = <K extends keyof NewRun>(key: K) => runs.map((run) => run[key]);
+    const inserted: { id: string; createdAt: Date }[] = await this.db.query(INSERT_MANY, [
+      column('id'),
+      column('workspaceId'),
+      column('tenantId'),
+      column('type'),
+      runs.map((run) => run.initiator?.userId ?? null),
+      runs.map((run) => run.initiator?.name ?? null),
+      runs.map((run) => run.identity.hash),
+      runs.map((run) => run.identity.scope),
+      runs.map((run) => run.identity.unique),
+      runs.map((run) => JSON.stringify(run.context)),
+    ]);
+    const createdAt = new Map(inserted.map((row) => [row.id, row.createdAt]));
+    const created = runs
+      .filter((run) => createdAt.has(run.id))
+      .map((run) => queuedRun(run, createdAt.get(run.id)!));
+    const others = runs.filter((run) => !createdAt.has(run.id));
+    const holders = new Map<string, OperationRun>();
+    if (others.length) {
+      const hashes = (unique: boolean) =>
+        others.filter((run) => run.identity.unique === unique).map((run) => run.identity.hash);
+      const rows: RunRow[] = await this.db.query(
+        `SELECT ${COLUMNS} FROM operation_runs
+          WHERE (identity_unique AND identity_hash = ANY($1))
+             OR (${ACTIVE} AND identity_hash = ANY($2))`,
+        [hashes(true), hashes(false)],
+      );
+      const byHash = new Map(rows.map((row) => [row.identityHash, toRun(row)]));
+      for (const run of others) {
+        const holder = byHash.get(run.identity.hash);
+        if (holder) holders.set(run.id, holder);
+      }
+    }
+    return { created, holders };
+  }
+
+  async findByIds(ids: string[]): Promise<OperationRun[]> {
+    const rows: RunRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM operation_runs WHERE id = ANY($1)`,
+      [ids],
+    );
+    return rows.map(toRun);
+  }
+
+  /**
+   * The newest queued or running run of `type` in the workspace, created before `before`, whose
+   * context has `value` at `key` (the run a schedule's fire would overlap). Reads the small
+   * partial index of unfinished runs.
+   */
+  async findEarlierActive(filter: {
+    workspaceId: string;
+    type: string;
+    context: { key: string; value: string };
+    before: string;
+  }): Promise<OperationRun | null> {
+    const rows: RunRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM operation_runs
+        WHERE status <> 'completed' AND workspace_id = $1 AND type = $2
+          AND context ->> $3 = $4 AND id < $5
+        ORDER BY id DESC LIMIT 1`,
+      [filter.workspaceId, filter.type, filter.context.key, filter.context.value, filter.before],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
   async findById(id: string): Promise<OperationRun | null> {
     const rows: RunRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM operation_runs WHERE id = $1`,
@@ -188,7 +277,7 @@ export class OperationRunRepository {
 
   async findScope(
     id: string,
-  ): Promise<{ workspaceId: string; tenantId: string | null; type: string } | null> {
+  ): Promise<{ workspaceId: string | null; tenantId: string | null; type: string } | null> {
     const rows = await this.db.query(
       `SELECT workspace_id AS "workspaceId", tenant_id AS "tenantId", type FROM operation_runs WHERE id = $1`,
       [id],

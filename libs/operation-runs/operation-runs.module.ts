@@ -92,8 +92,13 @@ export class OperationRunsModule implements OnModuleInit {
     this.bindHandlers();
     this.records.register('run', 'Operation run', async (id) => {
       const scope = isUuid(id) ? await this.runs.findScope(id) : null;
-      if (!scope) return null;
-      return { ...scope, capability: this.registry.find(scope.type)?.capability };
+      // System-wide runs belong to no workspace: nobody's to view through the API.
+      if (!scope?.workspaceId) return null;
+      return {
+        workspaceId: scope.workspaceId,
+        tenantId: scope.tenantId,
+        capability: this.registry.find(scope.type)?.capability,
+      };
     });
   }
 

@@ -5,6 +5,7 @@ import { isUuid, uuidv7 } from '../common/ids.js';
 import { sanitizeMessage } from '../common/redaction/index.js';
 import {
   OperationRunRepository,
+  type NewRun,
   type RunFilters,
   type RunListFilter,
 } from './operation-run.repository.js';
@@ -12,11 +13,12 @@ import { OperationRunsError, OperationRunsErrorCode } from './operation-runs.err
 import { RunDispatcher } from './run-dispatcher.js';
 import { runIdentity } from './run-identity.js';
 import { RunTypeRegistry } from './run-type.registry.js';
-import type { Json, OperationRun, RunType, RunTypeInputs } from './run-types.js';
+import type { IdentityScope, Json, OperationRun, RunType, RunTypeInputs } from './run-types.js';
 
 export interface StartRunRequest<T extends RunType> {
   type: T;
-  workspaceId: string;
+  /** Null only for system-wide types. */
+  workspaceId: string | null;
   tenantId: string | null;
   inputs: RunTypeInputs[T];
   /** The caller; null for the scheduler and the system (no initiator, no notification). */
@@ -25,6 +27,8 @@ export interface StartRunRequest<T extends RunType> {
   idempotencyKey?: string;
   /** Links and facts kept with the run (scheduleId, scheduledFor, …); never secrets. */
   context?: Record<string, Json>;
+  /** One of the type's `alsoScopes` instead of its own scope (e.g. the scheduler's strict start). */
+  scope?: IdentityScope;
 }
 
 export interface StartedRun {
@@ -60,8 +64,52 @@ export class OperationRunsService {
   ) {}
 
   async start<T extends RunType>(request: StartRunRequest<T>): Promise<StartedRun> {
+    const newRun = this.prepare(request);
+    for (let attempt = 0; attempt < IDENTITY_RACE_RETRIES; attempt++) {
+      const result = await this.runs.insertOrGetExisting(newRun);
+      if (!result) continue;
+      if (result.created) await this.dispatchNew(result.run);
+      else if (result.run.status === 'queued') await this.redispatch([result.run]);
+      return { run: result.run, deduplicated: !result.created };
+    }
+    throw new Error(`Run identity ${newRun.identity.hash} kept changing hands; giving up.`);
+  }
+
+  /**
+   * Starts many runs with the guarantees of {@link start} in a few statements: one insert for all
+   * (each identity deferring to its unique index), one read of the holders of those that were
+   * deduplicated, and one bulk add per queue. For the scheduler, which starts thousands at once.
+   * Never throws for a dispatch failure: those runs come back completed as `dispatch.failed`.
+   */
+  async startMany(requests: StartRunRequest<RunType>[]): Promise<StartedRun[]> {
+    const prepared = requests.map((request) => this.prepare(request));
+    const results = new Map<string, StartedRun>();
+    let pending = prepared;
+    for (let attempt = 0; pending.length && attempt < IDENTITY_RACE_RETRIES; attempt++) {
+      const { created, holders } = await this.runs.insertManyOrGetExisting(pending);
+      for (const run of created) results.set(run.id, { run, deduplicated: false });
+      for (const [id, run] of holders) results.set(id, { run, deduplicated: true });
+      pending = pending.filter((run) => !results.has(run.id));
+    }
+    if (pending.length) throw new Error(`${pending.length} run identities kept changing hands.`);
+    const started = prepared.map((run) => results.get(run.id)!);
+    const fresh = started.filter((s) => !s.deduplicated).map((s) => s.run);
+    await this.dispatchMany(fresh);
+    await this.redispatch(
+      started.filter((s) => s.deduplicated && s.run.status === 'queued').map((s) => s.run),
+    );
+    return started;
+  }
+
+  /** Authorises the start and builds the row: the identity, the initiator, the context. */
+  private prepare<T extends RunType>(request: StartRunRequest<T>): NewRun {
     const definition = this.registry.get(request.type);
-    if (request.initiator && !request.initiator.can(definition.capability, request.workspaceId)) {
+    if (request.workspaceId === null) {
+      if (!definition.systemWide) throw new Error(`Run type ${request.type} needs a workspace.`);
+    } else if (
+      request.initiator &&
+      !request.initiator.can(definition.capability, request.workspaceId)
+    ) {
       throw new OperationRunsError(
         OperationRunsErrorCode.NotAllowed,
         `Starting ${definition.label} requires the ${definition.capability} capability.`,
@@ -72,8 +120,12 @@ export class OperationRunsService {
         `Run type ${request.type} is ${definition.tenantScoped ? '' : 'not '}tenant-scoped.`,
       );
     }
+    const scope = request.scope ?? definition.scope;
+    if (scope !== definition.scope && !definition.alsoScopes?.includes(scope)) {
+      throw new Error(`Run type ${request.type} cannot be started with ${scope} identity.`);
+    }
     const identity = runIdentity(
-      definition.scope,
+      scope,
       {
         type: request.type,
         workspaceId: request.workspaceId,
@@ -82,7 +134,7 @@ export class OperationRunsService {
       },
       { idempotencyKey: request.idempotencyKey, callerId: request.initiator?.user.id ?? null },
     );
-    const newRun = {
+    return {
       id: uuidv7(),
       workspaceId: request.workspaceId,
       tenantId: request.tenantId,
@@ -93,14 +145,6 @@ export class OperationRunsService {
       identity,
       context: { ...(request.inputs as unknown as Record<string, Json>), ...request.context },
     };
-    for (let attempt = 0; attempt < IDENTITY_RACE_RETRIES; attempt++) {
-      const result = await this.runs.insertOrGetExisting(newRun);
-      if (!result) continue;
-      if (result.created) await this.dispatchNew(result.run);
-      else if (result.run.status === 'queued') await this.redispatch(result.run);
-      return { run: result.run, deduplicated: !result.created };
-    }
-    throw new Error(`Run identity ${identity.hash} kept changing hands; giving up.`);
   }
 
   private async dispatchNew(run: OperationRun): Promise<void> {
@@ -124,16 +168,58 @@ export class OperationRunsService {
     }
   }
 
+  /** Queues many new runs; if that fails, they are all completed as `dispatch.failed`. */
+  private async dispatchMany(runs: OperationRun[]): Promise<void> {
+    if (!runs.length) return;
+    try {
+      await this.dispatcher.enqueueMany(runs);
+    } catch (error) {
+      const message = sanitizeMessage(`The job could not be queued: ${(error as Error).message}`);
+      const failed = new Set(
+        await this.runs.failMany(
+          runs.map((run) => run.id),
+          'queued',
+          { code: 'dispatch.failed', message },
+        ),
+      );
+      const done = failed.size ? await this.runs.findByIds([...failed]) : [];
+      for (const run of runs) Object.assign(run, done.find((d) => d.id === run.id) ?? {});
+      this.logger.error(
+        { runIds: runs.map((run) => run.id), err: error },
+        'Dispatch failed; runs completed as failed',
+      );
+    }
+  }
+
   /**
    * A duplicate start of a queued run re-adds its job: a no-op when the job exists (same job id),
    * and a repair when the process that created the run died before enqueueing it.
    */
-  private async redispatch(run: OperationRun): Promise<void> {
+  private async redispatch(runs: OperationRun[]): Promise<void> {
+    if (!runs.length) return;
     try {
-      await this.dispatcher.enqueue(run);
+      await this.dispatcher.enqueueMany(runs);
     } catch (error) {
-      this.logger.warn({ runId: run.id, err: error }, 'Could not re-enqueue a deduplicated run');
+      this.logger.warn(
+        { runIds: runs.map((run) => run.id), err: error },
+        'Could not re-enqueue deduplicated runs',
+      );
     }
+  }
+
+  /**
+   * The newest unfinished run of the same type and workspace as `run`, created before it, with
+   * the same value at `contextKey` (e.g. the previous run of a schedule): null when there is none.
+   */
+  findEarlierActive(run: OperationRun, contextKey: string): Promise<OperationRun | null> {
+    const value = run.context[contextKey];
+    if (run.workspaceId === null || typeof value !== 'string') return Promise.resolve(null);
+    return this.runs.findEarlierActive({
+      workspaceId: run.workspaceId,
+      type: run.type,
+      context: { key: contextKey, value },
+      before: run.id,
+    });
   }
 
   async get(id: string): Promise<OperationRun> {

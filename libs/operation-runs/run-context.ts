@@ -36,7 +36,12 @@ export class RunContext<T extends RunType = RunType> {
   }
 
   /** Fields every log line about this run carries. */
-  get logFields(): { runId: string; tenantId: string | null; workspaceId: string; type: string } {
+  get logFields(): {
+    runId: string;
+    tenantId: string | null;
+    workspaceId: string | null;
+    type: string;
+  } {
     return {
       runId: this.run.id,
       tenantId: this.run.tenantId,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bull';
-import type { Queue } from 'bull';
+import type { JobOptions, Queue } from 'bull';
 import { RunTypeRegistry } from './run-type.registry.js';
 
 /** The only job payload: a job carries nothing but the id of the run it executes. */
@@ -32,23 +32,51 @@ export class RunDispatcher {
   }
 
   async enqueue(run: { id: string; type: string }): Promise<void> {
-    const options = this.registry.jobOptions(run.type);
     const queue = this.queue(this.registry.get(run.type).queue);
+    await this.withinDeadline(queue, queue.add(run.type, { runId: run.id }, this.jobOptions(run)));
+  }
+
+  /** Enqueues many runs with one bulk add per queue (one Redis round trip each). */
+  async enqueueMany(runs: { id: string; type: string }[]): Promise<void> {
+    const byQueue = new Map<string, { id: string; type: string }[]>();
+    for (const run of runs) {
+      const name = this.registry.get(run.type).queue;
+      byQueue.set(name, [...(byQueue.get(name) ?? []), run]);
+    }
+    await Promise.all(
+      [...byQueue].map(([name, batch]) => {
+        const queue = this.queue(name);
+        return this.withinDeadline(
+          queue,
+          queue.addBulk(
+            batch.map((run) => ({
+              name: run.type,
+              data: { runId: run.id },
+              opts: this.jobOptions(run),
+            })),
+          ),
+        );
+      }),
+    );
+  }
+
+  private jobOptions(run: { id: string; type: string }): JobOptions {
+    const options = this.registry.jobOptions(run.type);
+    return {
+      jobId: run.id,
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      // Status lives in PostgreSQL; Bull keeps nothing once a job is done.
+      removeOnComplete: true,
+      removeOnFail: true,
+    };
+  }
+
+  private async withinDeadline(queue: Queue<RunJobData>, adding: Promise<unknown>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        queue.add(
-          run.type,
-          { runId: run.id },
-          {
-            jobId: run.id,
-            attempts: options.attempts,
-            backoff: { type: 'exponential', delay: options.backoffMs },
-            // Status lives in PostgreSQL; Bull keeps nothing once a job is done.
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        ),
+        adding,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () =>

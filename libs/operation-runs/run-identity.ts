@@ -11,7 +11,8 @@ export interface RunIdentity {
 
 export interface IdentitySubject {
   type: string;
-  workspaceId: string;
+  /** Null for system-wide runs. */
+  workspaceId: string | null;
   tenantId: string | null;
   /** The type's identity inputs (already normalised by the run type). */
   inputs: Json;

@@ -52,10 +52,20 @@ export interface RunTypeDefinition<T extends RunType = RunType> {
   /** Needed to start a run of this type and to view one. */
   capability: Capability;
   scope: IdentityScope;
+  /**
+   * Scopes a start may ask for instead of `scope` (`StartRunRequest.scope`): the scheduler's
+   * strict start (schedule + fire time) of a type that users start per request.
+   */
+  alsoScopes?: readonly IdentityScope[];
   /** Bull queue the jobs go to (one per family, so families scale separately). */
   queue: string;
   /** Whether runs belong to a tenant (false: workspace-wide work). */
   tenantScoped: boolean;
+  /**
+   * Runs of no workspace (and no tenant): the platform's own duties, such as the liveness sweep.
+   * The API shows them to nobody; they are read in the database and the logs.
+   */
+  systemWide?: boolean;
   /** The inputs that make two starts "the same work" (sorted, normalised). */
   identity(inputs: RunTypeInputs[T]): Json;
   job?: Partial<RunJobOptions>;
@@ -85,7 +95,8 @@ export interface RunInitiator {
 /** An operation run as every reader sees it (SPEC §2). */
 export interface OperationRun {
   id: string;
-  workspaceId: string;
+  /** Null only for system-wide runs (see {@link RunTypeDefinition.systemWide}). */
+  workspaceId: string | null;
   tenantId: string | null;
   type: string;
   status: RunStatus;

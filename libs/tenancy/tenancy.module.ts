@@ -41,6 +41,6 @@ import { WorkspacesService } from './workspaces.service.js';
     ApiTokensService,
     TenantsService,
   ],
-  exports: [WorkspacesService, UsersService, ApiTokensService, TenantsService],
+  exports: [WorkspacesService, UsersService, ApiTokensService, TenantsService, AuditLogRepository],
 })
 export class TenancyModule {}

@@ -1,8 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '../../libs/authz/index.js';
-import { NotificationsService } from '../../libs/operation-runs/index.js';
-import { NotificationsQueryDto } from './dto/list-queries.dto.js';
+import { NotificationsQueryDto, NotificationsService } from '../../libs/operation-runs/index.js';
 import { NotificationDto, NotificationListDto } from './dto/notification.dto.js';
 
 @ApiTags('me')

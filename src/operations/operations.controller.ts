@@ -8,11 +8,11 @@ import {
   RequireCapability,
 } from '../../libs/authz/index.js';
 import {
+  ListRunsQueryDto,
   OperationRunDto,
   OperationRunsService,
   RunPageDto,
 } from '../../libs/operation-runs/index.js';
-import { ListRunsQueryDto } from './dto/list-queries.dto.js';
 
 const RUN = { record: 'run', param: 'id' };
 

@@ -56,7 +56,11 @@ export async function startTestApp(
   options: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = parseConfig(testEnvironment(db.url, { HOST: '127.0.0.1', PORT: '0', ...env }));
+  // No `scheduler` role unless a test asks: a clock ticking in real time would create runs that
+  // tests do not expect. Scheduler tests tick explicitly (SchedulerService.tick, scheduler:tick).
+  const config = parseConfig(
+    testEnvironment(db.url, { HOST: '127.0.0.1', PORT: '0', APP_ROLES: 'api,worker', ...env }),
+  );
   const logs: string[] = [];
   const app = await createApp(config, {
     logging: { destination: { write: (line: string) => logs.push(line) } },

@@ -24,7 +24,8 @@ class RunLinksDto {
 /** An operation run as the API shows it (SPEC §2). */
 export class OperationRunDto {
   @ApiProperty() id!: string;
-  @ApiProperty({ format: 'uuid' }) workspaceId!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null for system-wide runs.' })
+  workspaceId!: string | null;
   @ApiProperty({ format: 'uuid', nullable: true }) tenantId!: string | null;
   @ApiProperty({ example: 'inventory_sync' }) type!: string;
   @ApiProperty({ enum: RUN_STATUSES }) status!: string;

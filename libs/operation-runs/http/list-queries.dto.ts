@@ -12,12 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import {
-  RUN_OUTCOMES,
-  RUN_STATUSES,
-  type RunOutcome,
-  type RunStatus,
-} from '../../../libs/operation-runs/index.js';
+import { RUN_OUTCOMES, RUN_STATUSES, type RunOutcome, type RunStatus } from '../run-types.js';
 
 /** `limit`: a page of 1 to 200 items (50 when absent). */
 class PageQuery {

@@ -1,0 +1,9 @@
+import { errorFamily } from '../../libs/common/errors/index.js';
+
+export enum BackupSchedulingErrorCode {
+  NothingToRetry = 'backup_schedule.nothing_to_retry',
+}
+
+export class BackupSchedulingError extends errorFamily<BackupSchedulingErrorCode>({
+  [BackupSchedulingErrorCode.NothingToRetry]: 409,
+}) {}

@@ -1,0 +1,204 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { RecordNotFoundError } from '../../libs/common/errors/index.js';
+import { GraphError, GraphUnauthorizedError } from '../../libs/graph/index.js';
+import {
+  HandlesRun,
+  NonRetryableRunError,
+  OperationRunsService,
+  RunSkipped,
+  type RunContext,
+  type RunHandler,
+} from '../../libs/operation-runs/index.js';
+import { TenantsService } from '../../libs/tenancy/index.js';
+import { BackupScheduleRepository } from './backup-schedules.repository.js';
+import { BackupSetRepository } from './backup-sets.repository.js';
+import type { CapturedPolicy } from '../inventory/index.js';
+import { BackupCapture, type PolicyRef } from './backup-capture.js';
+
+/** Skip codes of a backup run that finds it should not (or cannot) run (SPEC §2 rule 4). */
+export const SkipCode = {
+  ScheduleDeleted: 'schedule.deleted',
+  ScheduleDisabled: 'schedule.disabled',
+  Overlap: 'schedule.overlap',
+  TenantGone: 'tenant.not_found',
+  NoProviderConnection: 'provider.connection_failed',
+} as const;
+
+/** Policies captured per round: bounds memory and lets a cancel land between rounds. */
+const CAPTURE_BATCH = 50;
+
+/**
+ * Captures the policies, counting each; a policy that Graph refuses (not found, forbidden…) is a
+ * failed item. Graph refusing the tenant's credentials means the provider connection does not
+ * work: the run is skipped with that code rather than failed.
+ */
+async function captureAll(
+  run: RunContext,
+  capture: BackupCapture,
+  tenantId: string,
+  refs: () => Promise<PolicyRef[]>,
+): Promise<CapturedPolicy[]> {
+  const skipWhenUnusable = (error: unknown): never => {
+    if (error instanceof GraphUnauthorizedError) {
+      throw new RunSkipped(
+        SkipCode.NoProviderConnection,
+        `The tenant's provider connection does not sign in: ${error.message}`,
+      );
+    }
+    if (error instanceof RecordNotFoundError) {
+      throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
+    }
+    throw error;
+  };
+  const policies = await refs().catch(skipWhenUnusable);
+  const items: CapturedPolicy[] = [];
+  for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
+    run.throwIfInterrupted();
+    const outcomes = await capture
+      .captureMany(tenantId, policies.slice(start, start + CAPTURE_BATCH))
+      .catch(skipWhenUnusable);
+    for (const outcome of outcomes) {
+      run.increment('total');
+      if (outcome.ok) {
+        items.push(outcome.policy);
+        run.increment('succeeded');
+        continue;
+      }
+      const { error, ref } = outcome;
+      if (!(error instanceof GraphError) || error.retryable) throw error;
+      if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
+      run.increment('failed');
+      run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
+    }
+  }
+  return items;
+}
+
+@HandlesRun('backup_schedule_run')
+export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_run'> {
+  private readonly logger = new Logger(BackupScheduleRunProcessor.name);
+
+  constructor(
+    private readonly schedules: BackupScheduleRepository,
+    private readonly sets: BackupSetRepository,
+    private readonly capture: BackupCapture,
+    private readonly tenants: TenantsService,
+    private readonly runs: OperationRunsService,
+  ) {}
+
+  async execute(run: RunContext<'backup_schedule_run'>): Promise<void> {
+    const { scheduleId, scheduledFor } = run.inputs;
+    const schedule = await this.schedules.findAny(scheduleId);
+    if (!schedule || schedule.deletedAt) {
+      throw new RunSkipped(SkipCode.ScheduleDeleted, 'The schedule was deleted.');
+    }
+    const scheduled = scheduledFor !== undefined;
+    if (scheduled && !schedule.enabled) {
+      throw new RunSkipped(SkipCode.ScheduleDisabled, 'The schedule is disabled.');
+    }
+    if (scheduled && schedule.overlapPolicy === 'skip') {
+      const previous = await this.runs.findEarlierActive(run.run, 'scheduleId');
+      if (previous) {
+        throw new RunSkipped(
+          SkipCode.Overlap,
+          `The schedule's previous run ${previous.id} is still ${previous.status}.`,
+        );
+      }
+    }
+    const tenantId = run.run.tenantId!;
+    await this.tenants.get(tenantId).catch((error: unknown) => {
+      if (error instanceof RecordNotFoundError)
+        throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
+      throw error;
+    });
+    const items = await captureAll(run, this.capture, tenantId, () =>
+      this.capture.listPolicies(tenantId, schedule.policyTypes),
+    );
+    run.throwIfInterrupted();
+    const set = await this.sets.create(
+      {
+        id: randomUUID(),
+        workspaceId: schedule.workspaceId,
+        tenantId,
+        scheduleId,
+        operationRunId: run.runId,
+        name: `${schedule.name} — ${scheduledFor ?? new Date().toISOString()}`,
+      },
+      items,
+    );
+    run.setContext({ backupSetId: set.id });
+    if (scheduled && run.failures.length === 0) {
+      // After a successful scheduled run, retention keeps the newest keepLast sets.
+      const { run: retention } = await this.runs.start({
+        type: 'backup_schedule_retention',
+        workspaceId: schedule.workspaceId,
+        tenantId,
+        inputs: { scheduleId },
+        context: { afterRunId: run.runId },
+        initiator: null,
+      });
+      run.setContext({ retentionRunId: retention.id });
+      this.logger.debug({ ...run.logFields, retentionRunId: retention.id }, 'Retention started');
+    }
+  }
+}
+
+@HandlesRun('backup_schedule_retention')
+export class BackupRetentionProcessor implements RunHandler<'backup_schedule_retention'> {
+  constructor(
+    private readonly schedules: BackupScheduleRepository,
+    private readonly sets: BackupSetRepository,
+  ) {}
+
+  async execute(run: RunContext<'backup_schedule_retention'>): Promise<void> {
+    const schedule = await this.schedules.findAny(run.inputs.scheduleId);
+    if (!schedule || schedule.deletedAt) {
+      // A deleted schedule's sets are its history: nothing expires them any more.
+      throw new RunSkipped(SkipCode.ScheduleDeleted, 'The schedule was deleted.');
+    }
+    run.setContext({ keepLast: schedule.keepLast });
+    run.increment('expired', await this.sets.expireBeyond(schedule.id, schedule.keepLast));
+  }
+}
+
+const PURGE_BATCH = 500;
+
+@HandlesRun('backup_schedule_purge')
+export class BackupPurgeProcessor implements RunHandler<'backup_schedule_purge'> {
+  constructor(private readonly sets: BackupSetRepository) {}
+
+  async execute(run: RunContext<'backup_schedule_purge'>): Promise<void> {
+    for (;;) {
+      run.throwIfInterrupted();
+      const deleted = await this.sets.deleteExpired(run.run.workspaceId!, PURGE_BATCH);
+      run.increment('deleted', deleted);
+      if (deleted < PURGE_BATCH) return;
+    }
+  }
+}
+
+@HandlesRun('backup_set_add_policies')
+export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add_policies'> {
+  constructor(
+    private readonly sets: BackupSetRepository,
+    private readonly capture: BackupCapture,
+  ) {}
+
+  async execute(run: RunContext<'backup_set_add_policies'>): Promise<void> {
+    const set = await this.sets.findLive(run.inputs.backupSetId);
+    if (!set) throw new NonRetryableRunError('backup_set.not_found', 'The backup set is gone.');
+    const wanted = new Set(run.inputs.policyIds);
+    const items = await captureAll(run, this.capture, set.tenantId, async () =>
+      (await this.capture.listPolicies(set.tenantId, [])).filter((ref) => wanted.has(ref.graphId)),
+    );
+    const listed = new Set(items.map((item) => item.graphId));
+    for (const id of wanted) {
+      if (listed.has(id) || run.failures.some((f) => f.message.includes(id))) continue;
+      run.increment('total');
+      run.increment('failed');
+      run.fail(id, 'policy.not_found', 'No policy of a supported type has this id.');
+    }
+    run.increment('created', await this.sets.addItems(set.id, items));
+  }
+}

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { isUuid } from '../../libs/common/ids.js';
+import { TransactionRunner } from '../../libs/common/db/index.js';
+import type { Json } from '../../libs/operation-runs/index.js';
+import type { CapturedPolicy } from '../inventory/index.js';
+
+export interface BackupSet {
+  id: string;
+  workspaceId: string;
+  tenantId: string;
+  scheduleId: string | null;
+  /** The run that made the set; null once that run is pruned. */
+  operationRunId: string | null;
+  name: string;
+  itemCount: number;
+  createdAt: Date;
+}
+
+export interface BackupSetItem {
+  policyType: string;
+  policyId: string;
+  displayName: string | null;
+  content: Json;
+  assignments: Json;
+  contentHash: string;
+  capturedAt: Date;
+}
+
+const COLUMNS = `
+  id, workspace_id AS "workspaceId", tenant_id AS "tenantId", schedule_id AS "scheduleId",
+  operation_run_id AS "operationRunId", name, item_count AS "itemCount", created_at AS "createdAt"`;
+
+const INSERT_ITEMS = `
+  INSERT INTO backup_set_items (backup_set_id, policy_type, policy_id, display_name, content,
+                                assignments, content_hash)
+  SELECT $1, i."policyType", i."graphId", i."displayName", i.content, i.assignments, i."contentHash"
+    FROM jsonb_to_recordset($2::jsonb) AS i("policyType" text, "graphId" text,
+         "displayName" text, content jsonb, assignments jsonb, "contentHash" text)
+  ON CONFLICT DO NOTHING`;
+
+@Injectable()
+export class BackupSetRepository {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  /** A set and its items, written together: a set is never seen half made. */
+  create(
+    set: Omit<BackupSet, 'createdAt' | 'itemCount'>,
+    items: CapturedPolicy[],
+  ): Promise<BackupSet> {
+    return this.transactions.run(async (tx) => {
+      const rows: BackupSet[] = await tx.manager.query(
+        `INSERT INTO backup_sets (id, workspace_id, tenant_id, schedule_id, operation_run_id, name, item_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [
+          set.id,
+          set.workspaceId,
+          set.tenantId,
+          set.scheduleId,
+          set.operationRunId,
+          set.name,
+          items.length,
+        ],
+      );
+      if (items.length) await tx.manager.query(INSERT_ITEMS, [set.id, JSON.stringify(items)]);
+      return rows[0]!;
+    });
+  }
+
+  /** Adds items the set does not hold yet (an item, once captured, never changes). */
+  addItems(setId: string, items: CapturedPolicy[]): Promise<number> {
+    return this.transactions.run(async (tx) => {
+      // The set's row lock orders concurrent additions, so the count stays exact.
+      await tx.manager.query(`SELECT 1 FROM backup_sets WHERE id = $1 FOR UPDATE`, [setId]);
+      const before = await this.countItems(setId, tx.manager);
+      if (items.length) await tx.manager.query(INSERT_ITEMS, [setId, JSON.stringify(items)]);
+      const after = await this.countItems(setId, tx.manager);
+      await tx.manager.query(`UPDATE backup_sets SET item_count = $2 WHERE id = $1`, [
+        setId,
+        after,
+      ]);
+      return after - before;
+    });
+  }
+
+  private async countItems(
+    setId: string,
+    manager: { query: DataSource['query'] },
+  ): Promise<number> {
+    const [row] = await manager.query(
+      `SELECT count(*)::int AS n FROM backup_set_items WHERE backup_set_id = $1`,
+      [setId],
+    );
+    return row.n;
+  }
+
+  /** A set retention has not expired. */
+  async findLive(id: string): Promise<BackupSet | null> {
+    if (!isUuid(id)) return null;
+    const rows: BackupSet[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM backup_sets WHERE id = $1 AND expired_at IS NULL`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  listLiveByTenant(tenantId: string, scheduleId?: string): Promise<BackupSet[]> {
+    return this.db.query(
+      `SELECT ${COLUMNS} FROM backup_sets
+        WHERE tenant_id = $1 AND expired_at IS NULL AND ($2::uuid IS NULL OR schedule_id = $2)
+        ORDER BY created_at DESC, id DESC LIMIT 200`,
+      [tenantId, scheduleId ?? null],
+    );
+  }
+
+  items(setId: string): Promise<BackupSetItem[]> {
+    return this.db.query(
+      `SELECT policy_type AS "policyType", policy_id AS "policyId", display_name AS "displayName",
+              content, assignments, content_hash AS "contentHash", captured_at AS "capturedAt"
+         FROM backup_set_items WHERE backup_set_id = $1 ORDER BY policy_type, policy_id`,
+      [setId],
+    );
+  }
+
+  /** Expires the schedule's sets beyond the newest `keepLast`; returns how many. */
+  async expireBeyond(scheduleId: string, keepLast: number): Promise<number> {
+    const rows: [unknown[], number] = await this.db.query(
+      `UPDATE backup_sets SET expired_at = now()
+        WHERE schedule_id = $1 AND expired_at IS NULL AND id NOT IN (
+          SELECT id FROM backup_sets WHERE schedule_id = $1 AND expired_at IS NULL
+           ORDER BY created_at DESC, id DESC LIMIT $2)
+        RETURNING id`,
+      [scheduleId, keepLast],
+    );
+    return rows[1];
+  }
+
+  /** Deletes up to `limit` expired sets of the workspace (their items with them). */
+  async deleteExpired(workspaceId: string, limit: number): Promise<number> {
+    const rows: [unknown[], number] = await this.db.query(
+      `DELETE FROM backup_sets WHERE id IN (
+         SELECT id FROM backup_sets WHERE workspace_id = $1 AND expired_at IS NOT NULL LIMIT $2)
+       RETURNING id`,
+      [workspaceId, limit],
+    );
+    return rows[1];
+  }
+
+  /** Workspaces that hold expired sets (the daily purge's work list). */
+  async workspacesWithExpired(): Promise<string[]> {
+    const rows: { workspaceId: string }[] = await this.db.query(
+      `SELECT DISTINCT workspace_id AS "workspaceId" FROM backup_sets WHERE expired_at IS NOT NULL`,
+    );
+    return rows.map((row) => row.workspaceId);
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Principal, RecordScope } from '../../libs/authz/index.js';
+import { RecordNotFoundError } from '../../libs/common/errors/index.js';
+import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import {
+  BackupSetRepository,
+  type BackupSet,
+  type BackupSetItem,
+} from './backup-sets.repository.js';
+
+@Injectable()
+export class BackupSetsService {
+  constructor(
+    private readonly sets: BackupSetRepository,
+    private readonly runs: OperationRunsService,
+  ) {}
+
+  /** An empty set made by hand, to add chosen policies to. */
+  create(scope: RecordScope, name: string): Promise<BackupSet> {
+    return this.sets.create(
+      {
+        id: randomUUID(),
+        workspaceId: scope.workspaceId,
+        tenantId: scope.tenantId!,
+        scheduleId: null,
+        operationRunId: null,
+        name,
+      },
+      [],
+    );
+  }
+
+  list(tenantId: string): Promise<BackupSet[]> {
+    return this.sets.listLiveByTenant(tenantId);
+  }
+
+  async get(tenantId: string, id: string): Promise<{ set: BackupSet; items: BackupSetItem[] }> {
+    const set = await this.find(tenantId, id);
+    return { set, items: await this.sets.items(set.id) };
+  }
+
+  /** `backup_set_add_policies`: one active run per set and policy selection. */
+  async addPolicies(
+    tenantId: string,
+    id: string,
+    policyIds: string[],
+    principal: Principal,
+  ): Promise<StartedRun> {
+    const set = await this.find(tenantId, id);
+    return this.runs.start({
+      type: 'backup_set_add_policies',
+      workspaceId: set.workspaceId,
+      tenantId: set.tenantId,
+      inputs: { backupSetId: set.id, policyIds: [...policyIds].sort() },
+      initiator: principal,
+    });
+  }
+
+  private async find(tenantId: string, id: string): Promise<BackupSet> {
+    const set = await this.sets.findLive(id);
+    if (!set || set.tenantId !== tenantId) throw new RecordNotFoundError('Backup set');
+    return set;
+  }
+}
