@@ -240,8 +240,8 @@ await runBenchmark('sync', 9 * 60_000, async () => {
   await db.connect();
   const plan = await db.query(
     `EXPLAIN (ANALYZE, BUFFERS) SELECT graph_id FROM directory_groups
-      WHERE tenant_id = $1 AND lower(display_name) LIKE 'group 12%'
-      ORDER BY lower(display_name), graph_id LIMIT 51`,
+      WHERE tenant_id = $1 AND lower(display_name) COLLATE "C" LIKE 'group 1%'
+      ORDER BY lower(display_name) COLLATE "C", graph_id LIMIT 51`,
     [tenant.id],
   );
   await db.end();
