@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal, RecordScope } from '../../libs/authz/index.js';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { decodeCursor, pageOf, type Page } from '../../libs/common/pagination.js';
+import { namePage } from '../../libs/common/db/index.js';
+import type { Page } from '../../libs/common/pagination.js';
 import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
 import { DirectoryGroupRepository, type DirectoryGroup } from './directory-group.repository.js';
 
@@ -29,23 +30,8 @@ export class DirectoryService {
     });
   }
 
-  async searchGroups(tenantId: string, query: SearchQuery): Promise<Page<DirectoryGroup>> {
-    const limit = query.limit ?? 50;
-    const rows = await this.groups.search({
-      tenantId,
-      search: query.search,
-      after:
-        query.cursor === undefined
-          ? undefined
-          : (decodeCursor(query.cursor, 2) as [string, string]),
-      limit: limit + 1,
-    });
-    return pageOf(
-      rows,
-      limit,
-      (g) => [g.displayName.toLowerCase(), g.id],
-      (g) => g,
-    );
+  searchGroups(tenantId: string, query: SearchQuery): Promise<Page<DirectoryGroup>> {
+    return namePage((q) => this.groups.search(q), { tenantId, ...query });
   }
 
   async group(tenantId: string, id: string): Promise<DirectoryGroup> {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal, RecordScope } from '../../libs/authz/index.js';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { decodeCursor, pageOf, type Page } from '../../libs/common/pagination.js';
+import { namePage } from '../../libs/common/db/index.js';
+import type { Page } from '../../libs/common/pagination.js';
 import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
 import {
   RoleDefinitionRepository,
@@ -34,24 +35,13 @@ export class RoleDefinitionsService {
     });
   }
 
-  async search(tenantId: string, query: RoleSearchQuery): Promise<Page<RoleDefinition>> {
-    const limit = query.limit ?? 50;
-    const rows = await this.roles.search({
+  search(tenantId: string, query: RoleSearchQuery): Promise<Page<RoleDefinition>> {
+    const { source, ...rest } = query;
+    return namePage((q) => this.roles.search(q), {
       tenantId,
-      search: query.search,
-      equals: query.source ? { source: query.source } : undefined,
-      after:
-        query.cursor === undefined
-          ? undefined
-          : (decodeCursor(query.cursor, 2) as [string, string]),
-      limit: limit + 1,
+      ...rest,
+      equals: source ? { source } : undefined,
     });
-    return pageOf(
-      rows,
-      limit,
-      (r) => [r.displayName.toLowerCase(), r.id],
-      (r) => r,
-    );
   }
 
   async get(tenantId: string, id: string): Promise<RoleDefinition> {
