@@ -2,6 +2,9 @@ import { PlatformFoundation1795449600000 } from './1795449600000-platform-founda
 import { OperationRuns1795453200000 } from './1795453200000-operation-runs.js';
 import { LeanRunInserts1795622400000 } from './1795622400000-lean-run-inserts.js';
 import { Inventory1795708800000 } from './1795708800000-inventory.js';
+import { DirectoryCache1795712400000 } from './1795712400000-directory-cache.js';
+import { DriftFindings1795716000000 } from './1795716000000-drift-findings.js';
+import { NameOrderIndexes1795719600000 } from './1795719600000-name-order-indexes.js';
 import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
@@ -10,5 +13,8 @@ export const migrations = [
   OperationRuns1795453200000,
   LeanRunInserts1795622400000,
   Inventory1795708800000,
+  DirectoryCache1795712400000,
+  DriftFindings1795716000000,
+  NameOrderIndexes1795719600000,
   BackupScheduling1795795200000,
 ];

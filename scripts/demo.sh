@@ -63,19 +63,48 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+# The demo tenant, bound to the simulated Graph (any Entra tenant id is a generated tenant there;
+# only the client secret must match). Created once through the API, like any tenant.
+if [ ! -s "$STATE/tenant" ]; then
+  node -e "
+    const [port, workspace, token, secret] = process.argv.slice(1);
+    const { randomUUID } = require('crypto');
+    fetch('http://127.0.0.1:' + port + '/workspaces/' + workspace + '/tenants', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Contoso (simulated)', entraTenantId: randomUUID(),
+                             clientId: randomUUID(), clientSecret: secret }),
+    }).then(async (r) => {
+      const body = await r.json();
+      if (r.status !== 201) { console.error('Creating the demo tenant failed:', r.status, body); process.exit(1); }
+      process.stdout.write(body.id);
+    });
+  " "$PORT" "$workspace" "$token" "$SIM_SECRET" >"$STATE/tenant.tmp"
+  mv "$STATE/tenant.tmp" "$STATE/tenant"
+fi
+tenant=$(cat "$STATE/tenant")
+api=http://127.0.0.1:$PORT
+
 cat <<MSG
 
-TenantOps is running on http://127.0.0.1:$PORT (roles: $APP_ROLES; logs: $STATE/tenantops.log)
-API docs: http://127.0.0.1:$PORT/docs
+TenantOps is running on $api (roles: $APP_ROLES; logs: $STATE/tenantops.log)
+API docs: $api/docs
 Simulated Graph: $GRAPH_BASE_URL (control routes under /_sim, see README "The simulated Graph")
+Workspace $workspace has the tenant $tenant ("Contoso (simulated)"), bound to the simulated Graph.
 
   export TOKEN=$token
 
-  curl -s http://127.0.0.1:$PORT/me -H "Authorization: Bearer \$TOKEN"
+  # Start an inventory sync; the answer is 202 with the run, and its URL in Location:
+  run=\$(curl -s -o /dev/null -w '%header{location}' -X POST $api/tenants/$tenant/inventory/sync \\
+        -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{}')
+  echo \$run
 
-  curl -s http://127.0.0.1:$PORT/workspaces/$workspace/tenants -H "Authorization: Bearer \$TOKEN" \\
-       -H 'Content-Type: application/json' \\
-       -d '{"displayName":"Contoso","entraTenantId":"$(node -e "console.log(require('crypto').randomUUID())")","clientId":"$(node -e "console.log(require('crypto').randomUUID())")","clientSecret":"$SIM_SECRET"}'
+  # Read the run (status, outcome, summaryCounts), then the inventory it filled:
+  curl -s $api\$run -H "Authorization: Bearer \$TOKEN"
+  curl -s "$api/tenants/$tenant/inventory/items?limit=5" -H "Authorization: Bearer \$TOKEN"
+
+  # More: POST $api/tenants/$tenant/directory/groups/sync, .../directory/role-definitions/sync,
+  # .../inventory/policies/sync, .../drift/generate (after two inventory syncs) — see README.
 
 Ctrl-C stops it.
 MSG

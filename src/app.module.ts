@@ -7,10 +7,13 @@ import { QueueModule } from '../libs/common/redis/index.js';
 import { GraphModule } from '../libs/graph/index.js';
 import { OperationRunsModule } from '../libs/operation-runs/index.js';
 import { TenancyModule } from '../libs/tenancy/index.js';
+import { DirectoryModule } from './directory/directory.module.js';
+import { DriftModule } from './drift/drift.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { RoleDefinitionsModule } from './role-definitions/role-definitions.module.js';
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
 
@@ -43,6 +46,9 @@ export class AppModule {
         ManagementModule,
         OperationsModule,
         InventoryModule,
+        DirectoryModule,
+        RoleDefinitionsModule,
+        DriftModule,
         SchedulerModule,
         BackupSchedulingModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),

@@ -1,7 +1,11 @@
+import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { HttpClient } from './support/http.js';
 import { runCli, runNode } from './support/processes.js';
 import { startTestApp, testEnvironment, type TestApp } from './support/test-app.js';
+
+// Every test here boots the CLI (a Nest process) several times: seconds each on a loaded machine.
+jest.setTimeout(120_000);
 
 describe('operator CLI', () => {
   let t: TestApp;

@@ -346,7 +346,8 @@ describe('tokens and limits', () => {
       graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
     });
     try {
-      await sim.control.faults(entra, { latencyMs: 1500 });
+      // undici times out 1 s requests on a coarse (about 1 s) timer: leave it a clear margin.
+      await sim.control.faults(entra, { latencyMs: 3000 });
       const error = await rejection(
         http.send({
           tenantId: entra,

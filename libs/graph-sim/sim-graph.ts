@@ -67,6 +67,9 @@ const versionsOf = (contract: GraphContract) =>
  * create and `assign`.
  */
 export class SimGraph {
+  /** The entries of each tenant's latest delta round: built once per round, not once per page. */
+  private readonly rounds = new WeakMap<SimTenant, { key: string; entries: SimItem[] }>();
+
   routes(router: SimRouter<GraphSimRequest>): void {
     for (const resource of GRAPH_RESOURCES) {
       const contract: GraphContract = GRAPH_CONTRACTS[resource];
@@ -210,7 +213,7 @@ export class SimGraph {
         ? { ...decoded, from: decoded.to, to: tenant.position, offset: 0 }
         : decoded;
     }
-    const entries = this.deltaEntries(tenant, resource, state);
+    const entries = this.roundEntries(tenant, resource, state);
     const base = `${request.url.origin}${request.url.pathname}`;
     const end = state.offset + DELTA_PAGE;
     const body: Record<string, unknown> = { value: entries.slice(state.offset, end) };
@@ -220,6 +223,23 @@ export class SimGraph {
       body['@odata.deltaLink'] = `${base}?$deltatoken=${encode({ ...state, offset: 0 })}`;
     }
     return json(200, body);
+  }
+
+  private roundEntries(tenant: SimTenant, resource: GraphResource, state: DeltaState): SimItem[] {
+    // A change made meanwhile moves the tenant's position: the round is built again.
+    const key = JSON.stringify([
+      resource,
+      state.e,
+      state.from,
+      state.to,
+      state.select,
+      tenant.position,
+    ]);
+    const cached = this.rounds.get(tenant);
+    if (cached?.key === key) return cached.entries;
+    const entries = this.deltaEntries(tenant, resource, state);
+    this.rounds.set(tenant, { key, entries });
+    return entries;
   }
 
   private deltaEntries(tenant: SimTenant, resource: GraphResource, state: DeltaState): SimItem[] {

@@ -131,17 +131,20 @@ export class InventoryRepository {
     };
     if (filter.policyType) add((p) => `policy_type = ${p}`, filter.policyType);
     if (filter.platform) add((p) => `platform = ${p}`, filter.platform);
-    if (filter.search) add((p) => `lower(display_name) LIKE ${p}`, prefixPattern(filter.search));
+    if (filter.search)
+      add((p) => `lower(display_name) COLLATE "C" LIKE ${p}`, prefixPattern(filter.search));
     if (filter.deleted !== undefined)
       where.push(filter.deleted ? 'deleted_at IS NOT NULL' : 'deleted_at IS NULL');
     if (filter.after) {
       params.push(...filter.after);
-      where.push(`(lower(display_name), id) > ($${params.length - 1}, $${params.length}::uuid)`);
+      where.push(
+        `(lower(display_name) COLLATE "C", id) > ($${params.length - 1}, $${params.length}::uuid)`,
+      );
     }
     params.push(filter.limit);
     return this.db.query(
       `SELECT ${ITEM_COLUMNS} FROM inventory_items WHERE ${where.join(' AND ')}
-        ORDER BY lower(display_name), id LIMIT $${params.length}`,
+        ORDER BY lower(display_name) COLLATE "C", id LIMIT $${params.length}`,
       params,
     );
   }

@@ -7,12 +7,16 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** Runs a built entry point (`npm test` builds first) as a real child process. */
+/**
+ * Runs a built entry point (`npm test` builds first) as a real child process. `timeoutMs` only
+ * stops a hung child (it then ends with code null): Nest boots in a second or two, but in tens of
+ * seconds on a machine loaded by other test suites.
+ */
 export function runNode(
   script: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 20000,
+  timeoutMs = 60_000,
 ) {
   return new Promise<ProcessResult>((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { GraphModule } from '../../libs/graph/index.js';
+import { OperationRunsModule } from '../../libs/operation-runs/index.js';
+import { DirectoryGroupRepository } from './directory-group.repository.js';
+import { DirectoryController } from './directory.controller.js';
+import { ENTRA_GROUP_SYNC } from './directory.run-types.js';
+import { DirectoryService } from './directory.service.js';
+import { EntraGroupSyncProcessor } from './entra-group-sync.processor.js';
+
+/** The tenant's Entra groups, cached by delta query (`entra_group_sync`) and searched locally. */
+@Module({
+  imports: [OperationRunsModule.forFeature([ENTRA_GROUP_SYNC]), GraphModule],
+  controllers: [DirectoryController],
+  providers: [DirectoryGroupRepository, DirectoryService, EntraGroupSyncProcessor],
+})
+export class DirectoryModule {}

@@ -1,0 +1,70 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Capability,
+  CurrentPrincipal,
+  Principal,
+  RequireCapability,
+  ResolvedScope,
+  type RecordScope,
+} from '../../libs/authz/index.js';
+import {
+  StartAnswer,
+  StartsRun,
+  type RunStartAnswer,
+  type StartedRunDto,
+} from '../../libs/operation-runs/index.js';
+import {
+  DriftFindingDto,
+  DriftFindingPageDto,
+  ListFindingsQueryDto,
+  StartDriftDto,
+} from './dto/drift.dto.js';
+import { DriftService } from './drift.service.js';
+
+const TENANT = { record: 'tenant', param: 'tenantId' };
+
+@ApiTags('drift')
+@Controller('tenants/:tenantId/drift')
+export class DriftController {
+  constructor(private readonly drift: DriftService) {}
+
+  @Post('generate')
+  @RequireCapability(Capability.DriftGenerate, TENANT)
+  @StartsRun()
+  @ApiOperation({
+    summary:
+      'Compare two succeeded inventory syncs (drift_generate_findings); default: the latest two.',
+  })
+  async generate(
+    @Body() body: StartDriftDto,
+    @ResolvedScope() scope: RecordScope,
+    @CurrentPrincipal() principal: Principal,
+    @StartAnswer() answer: RunStartAnswer,
+  ): Promise<StartedRunDto> {
+    return answer(await this.drift.startDrift(scope, principal, body));
+  }
+
+  @Get('findings')
+  @RequireCapability(Capability.TenantView, TENANT)
+  @ApiOperation({ summary: 'Drift findings, newest first (keyset pagination).' })
+  @ApiOkResponse({ type: DriftFindingPageDto })
+  async findings(
+    @Param('tenantId') tenantId: string,
+    @Query() query: ListFindingsQueryDto,
+  ): Promise<DriftFindingPageDto> {
+    const page = await this.drift.listFindings(tenantId, query);
+    return { items: page.items.map(DriftFindingDto.from), nextCursor: page.nextCursor };
+  }
+
+  @Get('findings/:findingId')
+  @RequireCapability(Capability.TenantView, TENANT)
+  @ApiOperation({ summary: 'One drift finding.' })
+  @ApiOkResponse({ type: DriftFindingDto })
+  async finding(
+    @Param('tenantId') tenantId: string,
+    @Param('findingId') findingId: string,
+  ): Promise<DriftFindingDto> {
+    return DriftFindingDto.from(await this.drift.finding(tenantId, findingId));
+  }
+}

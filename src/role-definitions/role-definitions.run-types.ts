@@ -1,0 +1,19 @@
+import { Capability } from '../../libs/authz/index.js';
+import { defineRunType } from '../../libs/operation-runs/index.js';
+
+declare module '../../libs/operation-runs/run-types.js' {
+  interface RunTypeInputs {
+    directory_role_definitions_sync: Record<string, never>;
+  }
+}
+
+export const DIRECTORY_ROLE_DEFINITIONS_SYNC = defineRunType({
+  type: 'directory_role_definitions_sync',
+  label: 'Role definitions sync',
+  capability: Capability.DirectorySync,
+  scope: 'active',
+  queue: 'role_definitions',
+  tenantScoped: true,
+  identity: () => ({}),
+  job: { attempts: 3, backoffMs: 5000 },
+});
