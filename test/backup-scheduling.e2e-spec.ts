@@ -257,6 +257,11 @@ describe('backup sets', () => {
     });
     expect(set.status).toBe(201);
     expect(set.body).toMatchObject({ itemCount: 0, scheduleId: null });
+    expect(
+      await t.db.query(`SELECT action, actor_user_id FROM audit_log WHERE target_id = $1`, [
+        set.body.id,
+      ]),
+    ).toEqual([{ action: 'backup_set.create', actor_user_id: operator.id }]);
     // Two policies the sim made for this tenant, found through a backup of one type.
     const probe = await createSchedule(t, made.id, owner.token, {
       policyTypes: ['device_configuration'],

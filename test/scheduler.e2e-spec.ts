@@ -2,7 +2,7 @@ import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
 import type { Tenant } from '../libs/tenancy/index.js';
 import { SchedulerService } from '../src/scheduler/index.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
-import { runCli } from './support/processes.js';
+import { runNode } from './support/processes.js';
 import { waitForRun, waitForStatus } from './support/runs.js';
 import { createSchedule, oweFiresFrom, runsOfSchedule } from './support/schedules.js';
 import { testEnvironment, type TestApp } from './support/test-app.js';
@@ -45,7 +45,12 @@ describe('scheduler:tick', () => {
       ...testEnvironment(t.db.url, { LOG_LEVEL: 'warn' }),
       REDIS_PREFIX: t.config.redis.prefix,
     };
-    const cli = await runCli(['scheduler:tick', '--now', '2026-06-01T10:00:20Z'], env);
+    const cli = await runNode(
+      'dist/src/cli.js',
+      ['scheduler:tick', '--now', '2026-06-01T10:00:20Z'],
+      env,
+      60_000,
+    );
     expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });
     const report = JSON.parse(cli.stdout);
     expect(report.now).toBe('2026-06-01T10:00:20.000Z');
@@ -164,8 +169,8 @@ describe('a fire that should not run when it executes', () => {
   it('is skipped with schedule.overlap while the previous run is active (policy skip)', async () => {
     const made = await tenant();
     const schedule = await createSchedule(t, made.id, owner.token, { overlapPolicy: 'skip' });
-    // The previous run: a manual one, kept running by a slow Graph.
-    await sim.control.faults(made.entraTenantId, { latencyMs: 400 });
+    // The previous run: a manual one, kept running by a slow Graph (each request 5 s).
+    await sim.control.faults(made.entraTenantId, { latencyMs: 5000 });
     const manual = await t.http.post(`/tenants/${made.id}/backup-schedules/${schedule.id}/run`, {
       token: owner.token,
     });

@@ -167,13 +167,4 @@ export class BackupScheduleRepository {
       [next.map((n) => n.id), next.map((n) => n.nextFireAt)],
     );
   }
-
-  async findScope(id: string): Promise<{ workspaceId: string; tenantId: string } | null> {
-    const rows = await this.db.query(
-      `SELECT workspace_id AS "workspaceId", tenant_id AS "tenantId" FROM backup_schedules
-        WHERE id = $1 AND deleted_at IS NULL`,
-      [id],
-    );
-    return rows[0] ?? null;
-  }
 }

@@ -134,15 +134,7 @@ export class BackupSchedulesService {
     idempotencyKey?: string,
   ): Promise<StartedRun> {
     const schedule = await this.get(tenantId, id);
-    return this.runs.start({
-      type: 'backup_schedule_run',
-      workspaceId: schedule.workspaceId,
-      tenantId: schedule.tenantId,
-      inputs: { scheduleId: schedule.id },
-      context: { trigger: 'manual' },
-      initiator: principal,
-      idempotencyKey,
-    });
+    return this.startManual(schedule, principal, idempotencyKey);
   }
 
   /** Retry: like run now, but only when the schedule's last finished run failed. */
@@ -168,12 +160,22 @@ export class BackupSchedulesService {
           : 'The schedule has no finished run to retry.',
       );
     }
+    return this.startManual(schedule, principal, idempotencyKey, last.id);
+  }
+
+  /** A user's start: per request (or the run its Idempotency-Key made). */
+  private startManual(
+    schedule: BackupSchedule,
+    principal: Principal,
+    idempotencyKey: string | undefined,
+    retryOf?: string,
+  ): Promise<StartedRun> {
     return this.runs.start({
       type: 'backup_schedule_run',
       workspaceId: schedule.workspaceId,
       tenantId: schedule.tenantId,
-      inputs: { scheduleId: schedule.id, retryOf: last.id },
-      context: { trigger: 'retry' },
+      inputs: retryOf ? { scheduleId: schedule.id, retryOf } : { scheduleId: schedule.id },
+      context: { trigger: retryOf ? 'retry' : 'manual' },
       initiator: principal,
       idempotencyKey,
     });

@@ -11,7 +11,7 @@ import {
   type RunHandler,
 } from '../../libs/operation-runs/index.js';
 import { TenantsService } from '../../libs/tenancy/index.js';
-import { BackupScheduleRepository } from './backup-schedules.repository.js';
+import { BackupScheduleRepository, type BackupSchedule } from './backup-schedules.repository.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
 import type { CapturedPolicy } from '../inventory/index.js';
 import { BackupCapture, type PolicyRef } from './backup-capture.js';
@@ -75,6 +75,18 @@ async function captureAll(
   return items;
 }
 
+/** The schedule a run works for; a deleted one skips the run. */
+async function liveSchedule(
+  schedules: BackupScheduleRepository,
+  id: string,
+): Promise<BackupSchedule> {
+  const schedule = await schedules.findAny(id);
+  if (!schedule || schedule.deletedAt) {
+    throw new RunSkipped(SkipCode.ScheduleDeleted, 'The schedule was deleted.');
+  }
+  return schedule;
+}
+
 @HandlesRun('backup_schedule_run')
 export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_run'> {
   private readonly logger = new Logger(BackupScheduleRunProcessor.name);
@@ -89,10 +101,7 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
 
   async execute(run: RunContext<'backup_schedule_run'>): Promise<void> {
     const { scheduleId, scheduledFor } = run.inputs;
-    const schedule = await this.schedules.findAny(scheduleId);
-    if (!schedule || schedule.deletedAt) {
-      throw new RunSkipped(SkipCode.ScheduleDeleted, 'The schedule was deleted.');
-    }
+    const schedule = await liveSchedule(this.schedules, scheduleId);
     const scheduled = scheduledFor !== undefined;
     if (scheduled && !schedule.enabled) {
       throw new RunSkipped(SkipCode.ScheduleDisabled, 'The schedule is disabled.');
@@ -152,11 +161,8 @@ export class BackupRetentionProcessor implements RunHandler<'backup_schedule_ret
   ) {}
 
   async execute(run: RunContext<'backup_schedule_retention'>): Promise<void> {
-    const schedule = await this.schedules.findAny(run.inputs.scheduleId);
-    if (!schedule || schedule.deletedAt) {
-      // A deleted schedule's sets are its history: nothing expires them any more.
-      throw new RunSkipped(SkipCode.ScheduleDeleted, 'The schedule was deleted.');
-    }
+    // A deleted schedule's sets are its history: nothing expires them any more.
+    const schedule = await liveSchedule(this.schedules, run.inputs.scheduleId);
     run.setContext({ keepLast: schedule.keepLast });
     run.increment('expired', await this.sets.expireBeyond(schedule.id, schedule.keepLast));
   }

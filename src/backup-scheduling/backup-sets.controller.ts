@@ -37,8 +37,9 @@ export class BackupSetsController {
   async create(
     @Body() body: CreateBackupSetDto,
     @ResolvedScope() scope: RecordScope,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<BackupSetDto> {
-    return BackupSetDto.from(await this.sets.create(scope, body.name));
+    return BackupSetDto.from(await this.sets.create(scope, body.name, principal.actor));
   }
 
   @Get()

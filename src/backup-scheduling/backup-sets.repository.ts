@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isUuid } from '../../libs/common/ids.js';
-import { TransactionRunner } from '../../libs/common/db/index.js';
+import { TransactionRunner, type Tx } from '../../libs/common/db/index.js';
 import type { Json } from '../../libs/operation-runs/index.js';
 import type { CapturedPolicy } from '../inventory/index.js';
 
@@ -47,12 +47,13 @@ export class BackupSetRepository {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  /** A set and its items, written together: a set is never seen half made. */
+  /** A set and its items, written together (in `tx`, or a transaction of their own). */
   create(
     set: Omit<BackupSet, 'createdAt' | 'itemCount'>,
     items: CapturedPolicy[],
+    within?: Tx,
   ): Promise<BackupSet> {
-    return this.transactions.run(async (tx) => {
+    const write = async (tx: Tx) => {
       const rows: BackupSet[] = await tx.manager.query(
         `INSERT INTO backup_sets (id, workspace_id, tenant_id, schedule_id, operation_run_id, name, item_count)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
@@ -68,7 +69,8 @@ export class BackupSetRepository {
       );
       if (items.length) await tx.manager.query(INSERT_ITEMS, [set.id, JSON.stringify(items)]);
       return rows[0]!;
-    });
+    };
+    return within ? write(within) : this.transactions.run(write);
   }
 
   /** Adds items the set does not hold yet (an item, once captured, never changes). */

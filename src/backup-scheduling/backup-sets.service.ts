@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Principal, RecordScope } from '../../libs/authz/index.js';
+import { TransactionRunner } from '../../libs/common/db/index.js';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
+import { AuditLogRepository, type Actor } from '../../libs/tenancy/index.js';
 import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
 import {
   BackupSetRepository,
@@ -12,23 +14,40 @@ import {
 @Injectable()
 export class BackupSetsService {
   constructor(
+    private readonly transactions: TransactionRunner,
     private readonly sets: BackupSetRepository,
+    private readonly audit: AuditLogRepository,
     private readonly runs: OperationRunsService,
   ) {}
 
   /** An empty set made by hand, to add chosen policies to. */
-  create(scope: RecordScope, name: string): Promise<BackupSet> {
-    return this.sets.create(
-      {
-        id: randomUUID(),
-        workspaceId: scope.workspaceId,
-        tenantId: scope.tenantId!,
-        scheduleId: null,
-        operationRunId: null,
-        name,
-      },
-      [],
-    );
+  create(scope: RecordScope, name: string, actor: Actor): Promise<BackupSet> {
+    return this.transactions.run(async (tx) => {
+      const set = await this.sets.create(
+        {
+          id: randomUUID(),
+          workspaceId: scope.workspaceId,
+          tenantId: scope.tenantId!,
+          scheduleId: null,
+          operationRunId: null,
+          name,
+        },
+        [],
+        tx,
+      );
+      await this.audit.record(
+        {
+          actor,
+          action: 'backup_set.create',
+          target: { type: 'backup_set', id: set.id },
+          workspaceId: set.workspaceId,
+          tenantId: set.tenantId,
+          details: { name },
+        },
+        tx,
+      );
+      return set;
+    });
   }
 
   list(tenantId: string): Promise<BackupSet[]> {

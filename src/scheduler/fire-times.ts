@@ -185,8 +185,8 @@ export class FireSchedule {
   }
 }
 
-/** Missed fires are counted up to this many (a minutely schedule after a week down). */
-export const MISSED_FIRES_CAP = 10_000;
+/** Missed fires are counted up to this many: bounds a tick's work after a long outage. */
+export const MISSED_FIRES_CAP = 1_000;
 
 export interface DueFire {
   /** The fire to run now: the latest at or before `now` (null: nothing is due). */

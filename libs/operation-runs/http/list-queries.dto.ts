@@ -1,31 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../common/pagination.js';
 import { Type } from 'class-transformer';
-import {
-  IsDate,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { RUN_OUTCOMES, RUN_STATUSES, type RunOutcome, type RunStatus } from '../run-types.js';
 
-/** `limit`: a page of 1 to 200 items (50 when absent). */
-class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
-
-export class ListRunsQueryDto extends PageQuery {
+/** The runs API's filters, with `limit` and `cursor`. */
+export class ListRunsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('loose')
@@ -63,15 +43,9 @@ export class ListRunsQueryDto extends PageQuery {
   @Type(() => Date)
   @IsDate()
   createdTo?: Date;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
-export class NotificationsQueryDto extends PageQuery {
+export class NotificationsQueryDto extends PickType(PageQueryDto, ['limit'] as const) {
   @ApiPropertyOptional({ description: 'Only notifications older than this id.' })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'before must be a notification id' })
