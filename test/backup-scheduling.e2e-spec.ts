@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Tenant } from '../libs/tenancy/index.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
-import { waitForRun } from './support/runs.js';
+import { startAndWait, waitForRun } from './support/runs.js';
 import { createSchedule } from './support/schedules.js';
 import type { TestApp } from './support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from './support/world.js';
@@ -26,6 +26,18 @@ async function tenant(): Promise<Tenant> {
   const made = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
   await sim.control.sizes(made.entraTenantId, { policies: 2 });
   return made;
+}
+
+/** The tenant's inventory items of one type, after an inventory sync of that type. */
+async function inventoryItems(made: Tenant, policyType: string): Promise<any[]> {
+  const synced = await startAndWait(t.http, operator.token, `/tenants/${made.id}/inventory/sync`, {
+    policyTypes: [policyType],
+  });
+  expect(synced.outcome).toBe('succeeded');
+  const listed = await t.http.get(`/tenants/${made.id}/inventory/items?policyType=${policyType}`, {
+    token: operator.token,
+  });
+  return listed.body.items;
 }
 
 const schedulesOf = (tenantId: string) => `/tenants/${tenantId}/backup-schedules`;
@@ -249,7 +261,7 @@ describe('backup sets', () => {
     expect(settings.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('backup_set_add_policies adds the chosen policies, deduplicated while active', async () => {
+  it('backup_set_add_policies captures chosen inventory items, deduplicated while active', async () => {
     const made = await tenant();
     const set = await t.http.post(`/tenants/${made.id}/backup-sets`, {
       token: operator.token,
@@ -262,53 +274,51 @@ describe('backup sets', () => {
         set.body.id,
       ]),
     ).toEqual([{ action: 'backup_set.create', actor_user_id: operator.id }]);
-    // Two policies the sim made for this tenant, found through a backup of one type.
-    const probe = await createSchedule(t, made.id, owner.token, {
-      policyTypes: ['device_configuration'],
-    });
-    const probeRun = await t.http.post(`${schedulesOf(made.id)}/${probe.id}/run`, {
-      token: owner.token,
-    });
-    const done = await waitForRun(t.http, owner.token, probeRun.body.run.id);
-    const captured = await t.http.get(
-      `/tenants/${made.id}/backup-sets/${done.context.backupSetId}`,
-      {
-        token: owner.token,
-      },
-    );
-    const ids = captured.body.items.map((i: any) => i.policyId);
-    expect(ids).toHaveLength(2);
+    // The policies are chosen as inventory items, as for policy_sync: the sim made two per type.
+    const [chosen, another] = await Promise.all([
+      inventoryItems(made, 'device_configuration'),
+      tenant().then((other) => inventoryItems(other, 'compliance_policy')),
+    ]);
+    expect(chosen).toHaveLength(2);
+    const ids = chosen.map((item) => item.id);
 
     const url = `/tenants/${made.id}/backup-sets/${set.body.id}/policies`;
-    const body = { policyIds: [ids[1], ids[0], 'no-such-policy'] };
-    const first = await t.http.post(url, { token: operator.token, body });
+    const first = await t.http.post(url, {
+      token: operator.token,
+      body: { policyIds: [ids[1], ids[0]] },
+    });
     const again = await t.http.post(url, {
       token: operator.token,
-      body: { policyIds: [ids[0], 'no-such-policy', ids[1]] },
+      body: { policyIds: [ids[0].toUpperCase(), ids[1]] },
     });
     expect(first.status).toBe(202);
     expect(first.body.run).toMatchObject({
       type: 'backup_set_add_policies',
       identity: { scope: 'active' },
     });
-    // Still active when asked again (same set, same ids in any order): the same run; once it
-    // finished, a new one would be made, which adds nothing.
+    // Still active when asked again (same set, same items in any order and case): the same run;
+    // once it finished, a new one would be made, which adds nothing.
     if (again.status === 200) expect(again.body.run.id).toBe(first.body.run.id);
     else await waitForRun(t.http, owner.token, again.body.run.id);
     const run = await waitForRun(t.http, owner.token, first.body.run.id);
     expect(run).toMatchObject({
-      outcome: 'partially_succeeded',
-      summaryCounts: { total: 3, succeeded: 2, failed: 1, created: 2 },
-      failures: [{ code: 'policy.not_found' }],
+      outcome: 'succeeded',
+      context: { backupSetId: set.body.id, policyIds: [...ids].sort() },
+      summaryCounts: { total: 2, succeeded: 2, created: 2 },
     });
     const filled = await t.http.get(`/tenants/${made.id}/backup-sets/${set.body.id}`, {
       token: owner.token,
     });
     expect(filled.body.itemCount).toBe(2);
-    expect(filled.body.items.map((i: any) => i.policyId).sort()).toEqual([...ids].sort());
+    expect(filled.body.items.map((i: any) => i.policyId).sort()).toEqual(
+      chosen.map((item) => item.graphId).sort(),
+    );
 
-    const invalid = await t.http.post(url, { token: operator.token, body: { policyIds: [] } });
-    expect(invalid.status).toBe(400);
-    expect(invalid.body.errors[0].field).toBe('policyIds');
+    // None, not UUIDs, not items, or items of another tenant: a 400 naming the field.
+    for (const policyIds of [[], ['no-such-policy'], [randomUUID()], [ids[0], another[0].id]]) {
+      const invalid = await t.http.post(url, { token: operator.token, body: { policyIds } });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.errors).toEqual([expect.objectContaining({ field: 'policyIds' })]);
+    }
   });
 });

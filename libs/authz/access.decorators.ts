@@ -8,10 +8,13 @@ import {
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { Type } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Capability } from './capabilities.js';
+import { Capability } from './capabilities.js';
 import type { Principal } from './principal.js';
 import type { RecordScope } from './record-scope.registry.js';
 
@@ -64,6 +67,24 @@ export const RequireCapability = (
           ? 'The caller lacks the capability this record requires.'
           : `The caller lacks the ${capability} capability in the workspace.`,
     }),
+  );
+
+/** The tenant that a `/tenants/:tenantId/…` route names. */
+export const TENANT_RECORD: RecordRef = { record: 'tenant', param: 'tenantId' };
+
+/** {@link RequireCapability} on the tenant that a `/tenants/:tenantId/…` route names. */
+export const RequireTenantCapability = (capability: Capability) =>
+  RequireCapability(capability, TENANT_RECORD);
+
+/**
+ * A read of a tenant's data (`/tenants/:tenantId/…`): `tenant.view` on the tenant, documented
+ * with its summary and its 200 answer.
+ */
+export const TenantRead = (summary: string, type: Type<unknown>) =>
+  applyDecorators(
+    RequireTenantCapability(Capability.TenantView),
+    ApiOperation({ summary }),
+    ApiOkResponse({ type }),
   );
 
 declare module 'fastify' {

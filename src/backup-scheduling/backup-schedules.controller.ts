@@ -22,8 +22,9 @@ import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
+  RequireTenantCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
@@ -32,7 +33,7 @@ import {
   OperationRunDto,
   RunPageDto,
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -45,15 +46,13 @@ import {
   UpdateBackupScheduleDto,
 } from './dto/backup-schedule.dto.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('backup schedules')
 @Controller('tenants/:tenantId/backup-schedules')
 export class BackupSchedulesController {
   constructor(private readonly schedules: BackupSchedulesService) {}
 
   @Post()
-  @RequireCapability(Capability.BackupManage, TENANT)
+  @RequireTenantCapability(Capability.BackupManage)
   @ApiOperation({ summary: 'Create a schedule (cron + IANA time zone, validated).' })
   @ApiCreatedResponse({ type: BackupScheduleDto })
   async create(
@@ -65,15 +64,13 @@ export class BackupSchedulesController {
   }
 
   @Get()
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: "The tenant's schedules." })
-  @ApiOkResponse({ type: BackupScheduleListDto })
+  @TenantRead("The tenant's schedules.", BackupScheduleListDto)
   async list(@Param('tenantId') tenantId: string): Promise<BackupScheduleListDto> {
     return { items: (await this.schedules.list(tenantId)).map(BackupScheduleDto.from) };
   }
 
   @Get(':scheduleId')
-  @RequireCapability(Capability.TenantView, TENANT)
+  @RequireTenantCapability(Capability.TenantView)
   @ApiOkResponse({ type: BackupScheduleDto })
   async get(
     @Param('tenantId') tenantId: string,
@@ -83,7 +80,7 @@ export class BackupSchedulesController {
   }
 
   @Patch(':scheduleId')
-  @RequireCapability(Capability.BackupManage, TENANT)
+  @RequireTenantCapability(Capability.BackupManage)
   @ApiOperation({
     summary: 'Change a schedule. New timing (cron, zone, enabled) counts fires from now.',
   })
@@ -99,7 +96,7 @@ export class BackupSchedulesController {
 
   @Delete(':scheduleId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireCapability(Capability.BackupManage, TENANT)
+  @RequireTenantCapability(Capability.BackupManage)
   @ApiOperation({ summary: 'Delete a schedule. Its runs and backup sets stay readable.' })
   @ApiNoContentResponse()
   async remove(
@@ -111,9 +108,10 @@ export class BackupSchedulesController {
   }
 
   @Post(':scheduleId/run')
-  @RequireCapability(Capability.BackupRun, TENANT)
-  @ApiOperation({ summary: 'Run the schedule now: a new backup_schedule_run per request.' })
-  @StartsRun()
+  @StartsTenantRun(
+    Capability.BackupRun,
+    'Run the schedule now: a new backup_schedule_run per request.',
+  )
   @ApiIdempotencyKey()
   async run(
     @Param('tenantId') tenantId: string,
@@ -126,9 +124,7 @@ export class BackupSchedulesController {
   }
 
   @Post(':scheduleId/retry')
-  @RequireCapability(Capability.BackupRun, TENANT)
-  @ApiOperation({ summary: "Retry the schedule's last run, which must have failed." })
-  @StartsRun()
+  @StartsTenantRun(Capability.BackupRun, "Retry the schedule's last run, which must have failed.")
   @ApiIdempotencyKey()
   @ApiConflictResponse({ description: 'The last finished run did not fail: nothing to retry.' })
   async retry(
@@ -142,9 +138,7 @@ export class BackupSchedulesController {
   }
 
   @Get(':scheduleId/runs')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: "The schedule's runs, newest first (as GET /operations)." })
-  @ApiOkResponse({ type: RunPageDto })
+  @TenantRead("The schedule's runs, newest first (as GET /operations).", RunPageDto)
   async runs(
     @Param('tenantId') tenantId: string,
     @Param('scheduleId') id: string,

@@ -13,7 +13,7 @@ import {
 import { TenantsService } from '../../libs/tenancy/index.js';
 import { BackupScheduleRepository, type BackupSchedule } from './backup-schedules.repository.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
-import type { CapturedPolicy } from '../inventory/index.js';
+import { InventoryService, type CapturedPolicy } from '../inventory/index.js';
 import { BackupCapture, type PolicyRef } from './backup-capture.js';
 
 /** Skip codes of a backup run that finds it should not (or cannot) run (SPEC §2 rule 4). */
@@ -184,27 +184,30 @@ export class BackupPurgeProcessor implements RunHandler<'backup_schedule_purge'>
   }
 }
 
+/**
+ * Captures the chosen inventory items' policies into the set. An item deleted from the inventory
+ * since the start is a failed item; the others are read from Graph as a backup run reads them.
+ */
 @HandlesRun('backup_set_add_policies')
 export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add_policies'> {
   constructor(
     private readonly sets: BackupSetRepository,
     private readonly capture: BackupCapture,
+    private readonly inventory: InventoryService,
   ) {}
 
   async execute(run: RunContext<'backup_set_add_policies'>): Promise<void> {
     const set = await this.sets.findLive(run.inputs.backupSetId);
     if (!set) throw new NonRetryableRunError('backup_set.not_found', 'The backup set is gone.');
-    const wanted = new Set(run.inputs.policyIds);
-    const items = await captureAll(run, this.capture, set.tenantId, async () =>
-      (await this.capture.listPolicies(set.tenantId, [])).filter((ref) => wanted.has(ref.graphId)),
-    );
-    const listed = new Set(items.map((item) => item.graphId));
-    for (const id of wanted) {
-      if (listed.has(id) || run.failures.some((f) => f.message.includes(id))) continue;
+    const refs = await this.inventory.liveItemRefs(set.tenantId, run.inputs.policyIds);
+    const live = new Set(refs.map((ref) => ref.id));
+    for (const id of run.inputs.policyIds) {
+      if (live.has(id)) continue;
       run.increment('total');
       run.increment('failed');
-      run.fail(id, 'policy.not_found', 'No policy of a supported type has this id.');
+      run.fail(id, 'inventory.item_not_found', 'The inventory item is no longer live.');
     }
+    const items = await captureAll(run, this.capture, set.tenantId, async () => refs);
     run.increment('created', await this.sets.addItems(set.id, items));
   }
 }

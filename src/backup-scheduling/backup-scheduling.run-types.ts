@@ -11,6 +11,7 @@ declare module '../../libs/operation-runs/run-types.js' {
     backup_schedule_retention: { scheduleId: string };
     /** `slot`: the day of the scheduler's daily purge (its strict start). */
     backup_schedule_purge: { slot?: string };
+    /** Inventory item ids of the set's tenant, sorted. */
     backup_set_add_policies: { backupSetId: string; policyIds: string[] };
   }
 }

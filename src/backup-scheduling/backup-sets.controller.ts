@@ -1,16 +1,17 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
+  RequireTenantCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -23,15 +24,13 @@ import {
   CreateBackupSetDto,
 } from './dto/backup-set.dto.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('backup sets')
 @Controller('tenants/:tenantId/backup-sets')
 export class BackupSetsController {
   constructor(private readonly sets: BackupSetsService) {}
 
   @Post()
-  @RequireCapability(Capability.BackupRun, TENANT)
+  @RequireTenantCapability(Capability.BackupRun)
   @ApiOperation({ summary: 'An empty backup set, to add chosen policies to.' })
   @ApiCreatedResponse({ type: BackupSetDto })
   async create(
@@ -43,17 +42,16 @@ export class BackupSetsController {
   }
 
   @Get()
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: "The tenant's backup sets (not expired by retention), newest first." })
-  @ApiOkResponse({ type: BackupSetListDto })
+  @TenantRead(
+    "The tenant's backup sets (not expired by retention), newest first.",
+    BackupSetListDto,
+  )
   async list(@Param('tenantId') tenantId: string): Promise<BackupSetListDto> {
     return { items: (await this.sets.list(tenantId)).map(BackupSetDto.from) };
   }
 
   @Get(':setId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One backup set with its items (content and assignments).' })
-  @ApiOkResponse({ type: BackupSetWithItemsDto })
+  @TenantRead('One backup set with its items (content and assignments).', BackupSetWithItemsDto)
   async get(
     @Param('tenantId') tenantId: string,
     @Param('setId') id: string,
@@ -63,9 +61,7 @@ export class BackupSetsController {
   }
 
   @Post(':setId/policies')
-  @RequireCapability(Capability.BackupRun, TENANT)
-  @ApiOperation({ summary: 'Capture policies into the set: backup_set_add_policies.' })
-  @StartsRun()
+  @StartsTenantRun(Capability.BackupRun, 'Capture policies into the set: backup_set_add_policies.')
   async addPolicies(
     @Param('tenantId') tenantId: string,
     @Param('setId') id: string,

@@ -5,6 +5,7 @@ import { TransactionRunner } from '../../libs/common/db/index.js';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
 import { AuditLogRepository, type Actor } from '../../libs/tenancy/index.js';
 import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import { InventoryService } from '../inventory/index.js';
 import {
   BackupSetRepository,
   type BackupSet,
@@ -18,6 +19,7 @@ export class BackupSetsService {
     private readonly sets: BackupSetRepository,
     private readonly audit: AuditLogRepository,
     private readonly runs: OperationRunsService,
+    private readonly inventory: InventoryService,
   ) {}
 
   /** An empty set made by hand, to add chosen policies to. */
@@ -59,7 +61,11 @@ export class BackupSetsService {
     return { set, items: await this.sets.items(set.id) };
   }
 
-  /** `backup_set_add_policies`: one active run per set and policy selection. */
+  /**
+   * `backup_set_add_policies`: one active run per set and policy selection. The policies are
+   * inventory items of the tenant, as every start that selects policies takes them: a 400 names
+   * the others.
+   */
   async addPolicies(
     tenantId: string,
     id: string,
@@ -67,11 +73,12 @@ export class BackupSetsService {
     principal: Principal,
   ): Promise<StartedRun> {
     const set = await this.find(tenantId, id);
+    const items = await this.inventory.requireLiveItemRefs(set.tenantId, policyIds);
     return this.runs.start({
       type: 'backup_set_add_policies',
       workspaceId: set.workspaceId,
       tenantId: set.tenantId,
-      inputs: { backupSetId: set.id, policyIds: [...policyIds].sort() },
+      inputs: { backupSetId: set.id, policyIds: items.map((item) => item.id).sort() },
       initiator: principal,
     });
   }

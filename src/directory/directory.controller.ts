@@ -1,16 +1,16 @@
 import { Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -18,17 +18,16 @@ import { NameSearchQueryDto } from '../../libs/common/pagination.js';
 import { DirectoryGroupDto, DirectoryGroupPageDto } from './dto/directory.dto.js';
 import { DirectoryService } from './directory.service.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('directory')
 @Controller('tenants/:tenantId/directory/groups')
 export class DirectoryController {
   constructor(private readonly directory: DirectoryService) {}
 
   @Post('sync')
-  @RequireCapability(Capability.DirectorySync, TENANT)
-  @StartsRun()
-  @ApiOperation({ summary: 'Start a directory groups sync (entra_group_sync, delta query).' })
+  @StartsTenantRun(
+    Capability.DirectorySync,
+    'Start a directory groups sync (entra_group_sync, delta query).',
+  )
   async sync(
     @ResolvedScope() scope: RecordScope,
     @CurrentPrincipal() principal: Principal,
@@ -38,9 +37,7 @@ export class DirectoryController {
   }
 
   @Get()
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'Cached groups by name prefix (keyset pagination).' })
-  @ApiOkResponse({ type: DirectoryGroupPageDto })
+  @TenantRead('Cached groups by name prefix (keyset pagination).', DirectoryGroupPageDto)
   async search(
     @Param('tenantId') tenantId: string,
     @Query() query: NameSearchQueryDto,
@@ -50,9 +47,7 @@ export class DirectoryController {
   }
 
   @Get(':groupId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One cached group by its Entra object id (e.g. to label it).' })
-  @ApiOkResponse({ type: DirectoryGroupDto })
+  @TenantRead('One cached group by its Entra object id (e.g. to label it).', DirectoryGroupDto)
   async group(
     @Param('tenantId') tenantId: string,
     @Param('groupId') groupId: string,

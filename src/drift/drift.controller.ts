@@ -1,16 +1,16 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -22,20 +22,16 @@ import {
 } from './dto/drift.dto.js';
 import { DriftService } from './drift.service.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('drift')
 @Controller('tenants/:tenantId/drift')
 export class DriftController {
   constructor(private readonly drift: DriftService) {}
 
   @Post('generate')
-  @RequireCapability(Capability.DriftGenerate, TENANT)
-  @StartsRun()
-  @ApiOperation({
-    summary:
-      'Compare two succeeded inventory syncs (drift_generate_findings); default: the latest two.',
-  })
+  @StartsTenantRun(
+    Capability.DriftGenerate,
+    'Compare two succeeded inventory syncs (drift_generate_findings); default: the latest two.',
+  )
   async generate(
     @Body() body: StartDriftDto,
     @ResolvedScope() scope: RecordScope,
@@ -46,9 +42,7 @@ export class DriftController {
   }
 
   @Get('findings')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'Drift findings, newest first (keyset pagination).' })
-  @ApiOkResponse({ type: DriftFindingPageDto })
+  @TenantRead('Drift findings, newest first (keyset pagination).', DriftFindingPageDto)
   async findings(
     @Param('tenantId') tenantId: string,
     @Query() query: ListFindingsQueryDto,
@@ -58,9 +52,7 @@ export class DriftController {
   }
 
   @Get('findings/:findingId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One drift finding.' })
-  @ApiOkResponse({ type: DriftFindingDto })
+  @TenantRead('One drift finding.', DriftFindingDto)
   async finding(
     @Param('tenantId') tenantId: string,
     @Param('findingId') findingId: string,

@@ -1,16 +1,16 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -28,17 +28,16 @@ import {
 } from './dto/inventory.dto.js';
 import { InventoryService } from './inventory.service.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('inventory')
 @Controller('tenants/:tenantId/inventory')
 export class InventoryController {
   constructor(private readonly inventory: InventoryService) {}
 
   @Post('sync')
-  @RequireCapability(Capability.InventorySync, TENANT)
-  @StartsRun()
-  @ApiOperation({ summary: 'Start an inventory sync (inventory_sync) of the selected types.' })
+  @StartsTenantRun(
+    Capability.InventorySync,
+    'Start an inventory sync (inventory_sync) of the selected types.',
+  )
   async sync(
     @Body() body: StartInventorySyncDto,
     @ResolvedScope() scope: RecordScope,
@@ -49,9 +48,10 @@ export class InventoryController {
   }
 
   @Post('policies/sync')
-  @RequireCapability(Capability.InventorySync, TENANT)
-  @StartsRun()
-  @ApiOperation({ summary: 'Capture policy content and assignments as versions (policy_sync).' })
+  @StartsTenantRun(
+    Capability.InventorySync,
+    'Capture policy content and assignments as versions (policy_sync).',
+  )
   async syncPolicies(
     @Body() body: StartPolicySyncDto,
     @ResolvedScope() scope: RecordScope,
@@ -62,9 +62,7 @@ export class InventoryController {
   }
 
   @Get('items')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'Inventory items by name (keyset pagination).' })
-  @ApiOkResponse({ type: InventoryItemPageDto })
+  @TenantRead('Inventory items by name (keyset pagination).', InventoryItemPageDto)
   async items(
     @Param('tenantId') tenantId: string,
     @Query() query: ListItemsQueryDto,
@@ -74,9 +72,7 @@ export class InventoryController {
   }
 
   @Get('items/:itemId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One inventory item with its policy versions.' })
-  @ApiOkResponse({ type: InventoryItemDetailDto })
+  @TenantRead('One inventory item with its policy versions.', InventoryItemDetailDto)
   async item(
     @Param('tenantId') tenantId: string,
     @Param('itemId') itemId: string,
@@ -88,9 +84,7 @@ export class InventoryController {
   }
 
   @Get('versions')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'Policy versions, newest first (keyset pagination).' })
-  @ApiOkResponse({ type: PolicyVersionPageDto })
+  @TenantRead('Policy versions, newest first (keyset pagination).', PolicyVersionPageDto)
   async versions(
     @Param('tenantId') tenantId: string,
     @Query() query: ListVersionsQueryDto,
@@ -100,9 +94,7 @@ export class InventoryController {
   }
 
   @Get('versions/:versionId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One policy version with its full content and assignments.' })
-  @ApiOkResponse({ type: PolicyVersionDto })
+  @TenantRead('One policy version with its full content and assignments.', PolicyVersionDto)
   async version(
     @Param('tenantId') tenantId: string,
     @Param('versionId') versionId: string,

@@ -17,9 +17,15 @@ import {
   type PolicyVersionSummary,
   type VersionFilter,
 } from './policy-version.repository.js';
+import type { PolicyRef } from './policy-capture.service.js';
 import { selectedPolicyTypes, type PolicyType } from './policy-types.js';
 
 const DEFAULT_LIMIT = 50;
+
+/** A live inventory item (`id`) as the policy it stands for. */
+export interface InventoryItemRef extends PolicyRef {
+  id: string;
+}
 
 export interface ItemQuery extends Omit<ItemFilter, 'after' | 'limit' | 'deleted'> {
   deleted?: 'false' | 'true' | 'any';
@@ -62,19 +68,9 @@ export class InventoryService {
     initiator: Principal,
     policyIds: readonly string[] = [],
   ): Promise<StartedRun> {
-    const ids = [...new Set(policyIds.map((id) => id.toLowerCase()))].sort();
-    if (ids.length) {
-      const known = new Set(
-        (await this.inventory.findLiveRefs(scope.tenantId!, ids)).map((ref) => ref.id),
-      );
-      const unknown = ids.filter((id) => !known.has(id));
-      if (unknown.length) {
-        const message = `policyIds must be live inventory items of this tenant; not: ${unknown.slice(0, 10).join(', ')}`;
-        throw new InventoryError(InventoryErrorCode.UnknownPolicies, message, [
-          { field: 'policyIds', messages: [message] },
-        ]);
-      }
-    }
+    const ids = policyIds.length
+      ? (await this.requireLiveItemRefs(scope.tenantId!, policyIds)).map((ref) => ref.id).sort()
+      : [];
     return this.runs.start({
       type: 'policy_sync',
       workspaceId: scope.workspaceId,
@@ -82,6 +78,33 @@ export class InventoryService {
       inputs: { policyIds: ids },
       initiator,
     });
+  }
+
+  /**
+   * The live inventory items of the tenant with these ids, as the policies they stand for — what
+   * a start that selects policies (`policyIds`) accepts. Any id that is not a live item of the
+   * tenant answers 400 naming the field `policyIds`.
+   */
+  async requireLiveItemRefs(
+    tenantId: string,
+    itemIds: readonly string[],
+  ): Promise<InventoryItemRef[]> {
+    const ids = [...new Set(itemIds.map((id) => id.toLowerCase()))];
+    const refs = await this.liveItemRefs(tenantId, ids.filter(isUuid));
+    const known = new Set(refs.map((ref) => ref.id));
+    const unknown = ids.filter((id) => !known.has(id)).sort();
+    if (unknown.length) {
+      const message = `policyIds must be live inventory items of this tenant; not: ${unknown.slice(0, 10).join(', ')}`;
+      throw new InventoryError(InventoryErrorCode.UnknownPolicies, message, [
+        { field: 'policyIds', messages: [message] },
+      ]);
+    }
+    return refs;
+  }
+
+  /** The live items of the tenant among these ids (none for no ids), as their policies. */
+  async liveItemRefs(tenantId: string, itemIds: readonly string[]): Promise<InventoryItemRef[]> {
+    return itemIds.length ? this.inventory.findLiveRefs(tenantId, itemIds) : [];
   }
 
   async listItems(tenantId: string, query: ItemQuery): Promise<Page<InventoryItem>> {

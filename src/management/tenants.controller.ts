@@ -4,12 +4,11 @@ import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
+  RequireTenantCapability,
+  TenantRead,
 } from '../../libs/authz/index.js';
 import { TenantsService } from '../../libs/tenancy/index.js';
 import { TenantDto, UpdateTenantDto } from './dto/tenant.dto.js';
-
-const TENANT = { record: 'tenant', param: 'tenantId' };
 
 @ApiTags('tenants')
 @Controller('tenants/:tenantId')
@@ -17,15 +16,13 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Get()
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One managed tenant (never its secret).' })
-  @ApiOkResponse({ type: TenantDto })
+  @TenantRead('One managed tenant (never its secret).', TenantDto)
   async get(@Param('tenantId') tenantId: string): Promise<TenantDto> {
     return TenantDto.from(await this.tenants.get(tenantId));
   }
 
   @Patch()
-  @RequireCapability(Capability.TenantManage, TENANT)
+  @RequireTenantCapability(Capability.TenantManage)
   @ApiOperation({ summary: 'Change the display name or the provider connection.' })
   @ApiOkResponse({ type: TenantDto })
   async update(
@@ -38,7 +35,7 @@ export class TenantsController {
 
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireCapability(Capability.TenantManage, TENANT)
+  @RequireTenantCapability(Capability.TenantManage)
   @ApiOperation({ summary: 'Stop managing the tenant. Its history stays readable by its runs.' })
   @ApiNoContentResponse()
   async remove(

@@ -1,16 +1,16 @@
 import { Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import {
   Capability,
   CurrentPrincipal,
   Principal,
-  RequireCapability,
   ResolvedScope,
+  TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
 import {
   StartAnswer,
-  StartsRun,
+  StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
@@ -21,19 +21,16 @@ import {
 } from './dto/role-definitions.dto.js';
 import { RoleDefinitionsService } from './role-definitions.service.js';
 
-const TENANT = { record: 'tenant', param: 'tenantId' };
-
 @ApiTags('directory')
 @Controller('tenants/:tenantId/directory/role-definitions')
 export class RoleDefinitionsController {
   constructor(private readonly roles: RoleDefinitionsService) {}
 
   @Post('sync')
-  @RequireCapability(Capability.DirectorySync, TENANT)
-  @StartsRun()
-  @ApiOperation({
-    summary: 'Start a role definitions sync (directory_role_definitions_sync: Entra + Intune).',
-  })
+  @StartsTenantRun(
+    Capability.DirectorySync,
+    'Start a role definitions sync (directory_role_definitions_sync: Entra + Intune).',
+  )
   async sync(
     @ResolvedScope() scope: RecordScope,
     @CurrentPrincipal() principal: Principal,
@@ -43,9 +40,7 @@ export class RoleDefinitionsController {
   }
 
   @Get()
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'Cached role definitions by name prefix (keyset pagination).' })
-  @ApiOkResponse({ type: RoleDefinitionPageDto })
+  @TenantRead('Cached role definitions by name prefix (keyset pagination).', RoleDefinitionPageDto)
   async search(
     @Param('tenantId') tenantId: string,
     @Query() query: RoleSearchQueryDto,
@@ -55,9 +50,7 @@ export class RoleDefinitionsController {
   }
 
   @Get(':roleId')
-  @RequireCapability(Capability.TenantView, TENANT)
-  @ApiOperation({ summary: 'One cached role definition by its Graph id (e.g. to label it).' })
-  @ApiOkResponse({ type: RoleDefinitionDto })
+  @TenantRead('One cached role definition by its Graph id (e.g. to label it).', RoleDefinitionDto)
   async get(
     @Param('tenantId') tenantId: string,
     @Param('roleId') roleId: string,

@@ -8,9 +8,11 @@ import {
   ApiAcceptedResponse,
   ApiHeader,
   ApiOkResponse,
+  ApiOperation,
   ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireTenantCapability, type Capability } from '../../authz/index.js';
 import { CommonError, CommonErrorCode } from '../../common/errors/index.js';
 import type { StartedRun } from '../operation-runs.service.js';
 import { OperationRunDto, StartedRunDto } from './operation-run.dto.js';
@@ -47,6 +49,14 @@ export const StartsRun = () =>
       description: 'The job could not be queued; the run is recorded as failed.',
     }),
   );
+
+/**
+ * A route that starts a run on the tenant it names (`/tenants/:tenantId/…`): the run type's
+ * capability on that tenant, the summary, and the start's answers ({@link StartsRun}). The
+ * handler answers through `@StartAnswer()`.
+ */
+export const StartsTenantRun = (capability: Capability, summary: string) =>
+  applyDecorators(RequireTenantCapability(capability), ApiOperation({ summary }), StartsRun());
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 

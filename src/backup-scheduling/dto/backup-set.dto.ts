@@ -6,6 +6,7 @@ import {
   IsArray,
   IsNotEmpty,
   IsString,
+  IsUUID,
   MaxLength,
 } from 'class-validator';
 import type { BackupSet, BackupSetItem } from '../backup-sets.repository.js';
@@ -19,14 +20,18 @@ export class CreateBackupSetDto {
 }
 
 export class AddPoliciesDto {
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 500, description: 'Graph policy ids.' })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: 500,
+    description: 'Inventory item ids of the tenant (live items), as policy_sync takes them.',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
   @ArrayUnique()
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(200, { each: true })
+  @IsUUID('loose', { each: true })
   policyIds!: string[];
 }
 
