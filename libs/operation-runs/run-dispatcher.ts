@@ -41,7 +41,9 @@ export class RunDispatcher {
     const byQueue = new Map<string, { id: string; type: string }[]>();
     for (const run of runs) {
       const name = this.registry.get(run.type).queue;
-      byQueue.set(name, [...(byQueue.get(name) ?? []), run]);
+      const batch = byQueue.get(name);
+      if (batch) batch.push(run);
+      else byQueue.set(name, [run]);
     }
     await Promise.all(
       [...byQueue].map(([name, batch]) => {

@@ -6,6 +6,7 @@ import {
   CurrentPrincipal,
   Principal,
   RequireCapability,
+  RequireTenantCapability,
   ResolvedScope,
   type RecordScope,
 } from '../../libs/authz/index.js';
@@ -161,7 +162,7 @@ class ProbeController {
   constructor(private readonly runs: OperationRunsService) {}
 
   @Post('tenants/:tenantId/:kind')
-  @RequireCapability(Capability.TenantView, { record: 'tenant', param: 'tenantId' })
+  @RequireTenantCapability(Capability.TenantView)
   @StartsRun()
   async start(
     @Param('kind') kind: string,
