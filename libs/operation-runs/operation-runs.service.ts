@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../authz/index.js';
 import { RecordNotFoundError } from '../common/errors/index.js';
 import { isUuid, uuidv7 } from '../common/ids.js';
+import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
 import { sanitizeMessage } from '../common/redaction/index.js';
 import {
   OperationRunRepository,
@@ -36,10 +37,7 @@ export interface StartedRun {
   deduplicated: boolean;
 }
 
-export interface RunPage {
-  items: OperationRun[];
-  nextCursor: string | null;
-}
+export type RunPage = Page<OperationRun>;
 
 export interface ListRunsQuery extends RunFilters {
   limit?: number;
@@ -182,8 +180,10 @@ export class OperationRunsService {
           { code: 'dispatch.failed', message },
         ),
       );
-      const done = failed.size ? await this.runs.findByIds([...failed]) : [];
-      for (const run of runs) Object.assign(run, done.find((d) => d.id === run.id) ?? {});
+      const done = new Map(
+        (failed.size ? await this.runs.findByIds([...failed]) : []).map((d) => [d.id, d]),
+      );
+      for (const run of runs) Object.assign(run, done.get(run.id) ?? {});
       this.logger.error(
         { runIds: runs.map((run) => run.id), err: error },
         'Dispatch failed; runs completed as failed',
@@ -248,7 +248,10 @@ export class OperationRunsService {
         ],
       );
     }
-    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const before =
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(query.cursor, 1, ([id]) => isUuid(id))[0];
     const { cursor: _cursor, ...filters } = query;
     const filter: RunListFilter = {
       ...filters,
@@ -257,11 +260,12 @@ export class OperationRunsService {
       limit: limit + 1,
     };
     const rows = await this.runs.list(filter);
-    const items = rows.slice(0, limit);
-    return {
-      items,
-      nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
-    };
+    return pageOf(
+      rows,
+      limit,
+      (run) => [run.id],
+      (run) => run,
+    );
   }
 
   private accessOf(principal: Principal): RunListFilter['access'] {
@@ -298,20 +302,4 @@ export class OperationRunsService {
     }
     return requested;
   }
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) {
-    throw new OperationRunsError(
-      OperationRunsErrorCode.InvalidFilter,
-      'The cursor is not one this API returned.',
-      [{ field: 'cursor', messages: ['cursor is invalid'] }],
-    );
-  }
-  return id;
 }

@@ -29,9 +29,25 @@ export const SkipCode = {
 const CAPTURE_BATCH = 50;
 
 /**
+ * A tenant that is gone, or whose credentials Graph refuses (the provider connection does not
+ * work), skips the run with that code rather than failing it; anything else is rethrown.
+ */
+function skipWhenUnusable(error: unknown): never {
+  if (error instanceof GraphUnauthorizedError) {
+    throw new RunSkipped(
+      SkipCode.NoProviderConnection,
+      `The tenant's provider connection does not sign in: ${error.message}`,
+    );
+  }
+  if (error instanceof RecordNotFoundError) {
+    throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
+  }
+  throw error;
+}
+
+/**
  * Captures the policies, counting each; a policy that Graph refuses (not found, forbidden…) is a
- * failed item. Graph refusing the tenant's credentials means the provider connection does not
- * work: the run is skipped with that code rather than failed.
+ * failed item, and an unusable tenant skips the run ({@link skipWhenUnusable}).
  */
 async function captureAll(
   run: RunContext,
@@ -39,18 +55,6 @@ async function captureAll(
   tenantId: string,
   refs: () => Promise<PolicyRef[]>,
 ): Promise<CapturedPolicy[]> {
-  const skipWhenUnusable = (error: unknown): never => {
-    if (error instanceof GraphUnauthorizedError) {
-      throw new RunSkipped(
-        SkipCode.NoProviderConnection,
-        `The tenant's provider connection does not sign in: ${error.message}`,
-      );
-    }
-    if (error instanceof RecordNotFoundError) {
-      throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
-    }
-    throw error;
-  };
   const policies = await refs().catch(skipWhenUnusable);
   const items: CapturedPolicy[] = [];
   for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
@@ -116,11 +120,7 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
       }
     }
     const tenantId = run.run.tenantId!;
-    await this.tenants.get(tenantId).catch((error: unknown) => {
-      if (error instanceof RecordNotFoundError)
-        throw new RunSkipped(SkipCode.TenantGone, 'The tenant is no longer managed.');
-      throw error;
-    });
+    await this.tenants.get(tenantId).catch(skipWhenUnusable);
     const items = await captureAll(run, this.capture, tenantId, () =>
       this.capture.listPolicies(tenantId, schedule.policyTypes),
     );
