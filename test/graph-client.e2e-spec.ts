@@ -20,6 +20,7 @@ import type { TestApp } from './support/test-app.js';
 import type { WorkspaceBuilder } from './support/world.js';
 
 const MAX_ATTEMPTS = 4;
+const PAGED_SETTINGS_TENANT = '5e771265-0000-4000-8000-000000000001';
 
 let sim: TestSim;
 let t: TestApp;
@@ -130,7 +131,9 @@ describe('paging', () => {
   });
 
   it('pages through related collections and expands what the contract asks', async () => {
-    const { graph, entra } = await tenantGraph();
+    // A generated tenant known to hold settings-catalog policies of more than two pages of
+    // settings (about 1 random tenant in 300 holds none).
+    const { graph, entra } = await tenantGraph(SIM_CLIENT_SECRET, PAGED_SETTINGS_TENANT);
     const tenant = sim.tenant(entra);
     const policy = tenant
       .items('configurationPolicies')

@@ -70,8 +70,7 @@ export class BackupSchedulesController {
   }
 
   @Get(':scheduleId')
-  @RequireTenantCapability(Capability.TenantView)
-  @ApiOkResponse({ type: BackupScheduleDto })
+  @TenantRead('One schedule, with its next fire time.', BackupScheduleDto)
   async get(
     @Param('tenantId') tenantId: string,
     @Param('scheduleId') id: string,

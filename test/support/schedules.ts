@@ -33,11 +33,15 @@ export async function oweFiresFrom(t: TestApp, scheduleId: string, from: string)
   ]);
 }
 
-/** The schedule's runs, oldest first, straight from operation_runs. */
+/**
+ * The schedule's backup runs, oldest first, straight from operation_runs — not the retention
+ * runs they start, which name the schedule too and appear whenever a backup run has finished.
+ */
 export function runsOfSchedule(t: TestApp, scheduleId: string): Promise<any[]> {
   return t.db.query(
     `SELECT id, type, status, outcome, failures, context, identity_scope AS "identityScope"
-       FROM operation_runs WHERE context ->> 'scheduleId' = $1 ORDER BY id`,
+       FROM operation_runs
+      WHERE context ->> 'scheduleId' = $1 AND type = 'backup_schedule_run' ORDER BY id`,
     [scheduleId],
   );
 }
