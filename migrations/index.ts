@@ -6,6 +6,7 @@ import { DirectoryCache1795712400000 } from './1795712400000-directory-cache.js'
 import { DriftFindings1795716000000 } from './1795716000000-drift-findings.js';
 import { NameOrderIndexes1795719600000 } from './1795719600000-name-order-indexes.js';
 import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling.js';
+import { NotificationRunLinks1795881600000 } from './1795881600000-notification-run-links.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   DriftFindings1795716000000,
   NameOrderIndexes1795719600000,
   BackupScheduling1795795200000,
+  NotificationRunLinks1795881600000,
 ];

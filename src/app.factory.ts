@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../libs/common/config/index.js';
-import { createValidationPipe, ProblemFilter } from '../libs/common/errors/index.js';
+import { ProblemFilter, RequestValidationPipe } from '../libs/common/errors/index.js';
 import { logRequests, ROOT_LOGGER } from '../libs/common/logging/index.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
@@ -35,7 +35,7 @@ export async function createApp(
   );
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new RequestValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   logRequests(fastify, app.get(ROOT_LOGGER));

@@ -96,6 +96,22 @@ describe('request validation', () => {
     expectProblem(response, 400);
   });
 
+  it.each([
+    ['an array', [validTenant()]],
+    ['a string', 'Contoso'],
+    ['a number', 42],
+  ])('refuses a JSON body that is %s, naming the body', async (_, body) => {
+    const response = await t.http.post(`/workspaces/${workspace.id}/tenants`, {
+      token: owner.token,
+      body,
+    });
+    expectProblem(response, 400);
+    expect(response.body.code).toBe('request.invalid');
+    expect(response.body.errors).toEqual([
+      { field: 'body', messages: ['The request body must be a JSON object.'] },
+    ]);
+  });
+
   it('answers a body over the limit with 413', async () => {
     const response = await t.http.post(`/workspaces/${workspace.id}/tenants`, {
       token: owner.token,

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import type { IdentityScope, Json } from './run-types.js';
 
@@ -39,8 +39,10 @@ export function runIdentity(
     inputs: subject.inputs,
   };
   if (scope !== 'per_request') return { hash: digest(base), scope, unique: scope === 'strict' };
+  // Without a key every start is distinct: its hash is a fresh nonce (hashing the subject with
+  // it would make it no more distinct; no index holds these hashes, they only have to differ).
   if (request.idempotencyKey === undefined) {
-    return { hash: digest({ ...base, nonce: randomUUID() }), scope, unique: false };
+    return { hash: randomBytes(32).toString('hex'), scope, unique: false };
   }
   // A key is the caller's own: two callers using the same key never meet.
   return {

@@ -1,4 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { CommonError, CommonErrorCode, type FieldError } from './app-error.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -9,17 +11,47 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The global pipe: unknown fields are refused, and every invalid field is listed by name. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: false,
-    exceptionFactory: (errors) => {
+/** Types a parameter may be declared as that carry no class-validator rules. */
+const UNCHECKED = new Set<unknown>([String, Boolean, Number, Array, Object, Buffer, Date]);
+
+const OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  stopAtFirstError: false,
+  validationError: { target: false, value: false },
+};
+
+/**
+ * The global pipe: a body or query string declared as a DTO class is checked against its
+ * class-validator rules — unknown fields refused, every invalid field listed by name — and the
+ * handler gets an instance of the class (class-transformer applies its `@Type`s). Route and
+ * custom parameters pass through as they are: every route parameter of this API is a string, and
+ * a custom decorator builds its own value.
+ *
+ * Nest's ValidationPipe does the same for this API at twice the CPU: it also caters for values
+ * this API never accepts (binary values, sparse arrays, arrays as bodies) with more passes over
+ * every value, and start routes — the hot path — all take a body.
+ */
+@Injectable()
+export class RequestValidationPipe implements PipeTransform {
+  async transform(value: unknown, { type, metatype }: ArgumentMetadata): Promise<unknown> {
+    if ((type !== 'body' && type !== 'query') || !metatype || UNCHECKED.has(metatype)) {
+      return value;
+    }
+    const given = value ?? {};
+    if (typeof given !== 'object' || Array.isArray(given)) {
+      const message = `The ${type === 'body' ? 'request body' : 'query'} must be a JSON object.`;
+      throw new CommonError(CommonErrorCode.Validation, message, [
+        { field: type, messages: [message] },
+      ]);
+    }
+    const dto = plainToInstance(metatype, given) as object;
+    const errors = await validate(dto, OPTIONS);
+    if (errors.length) {
       const fields = flatten(errors);
       const names = fields.map((f) => f.field).join(', ');
-      return new CommonError(CommonErrorCode.Validation, `Invalid request: ${names}.`, fields);
-    },
-  });
+      throw new CommonError(CommonErrorCode.Validation, `Invalid request: ${names}.`, fields);
+    }
+    return dto;
+  }
 }

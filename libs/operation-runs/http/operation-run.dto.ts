@@ -43,16 +43,30 @@ export class OperationRunDto {
   @ApiProperty({ nullable: true }) durationMs!: number | null;
   @ApiProperty({ type: RunLinksDto }) links!: RunLinksDto;
 
+  /** A plain object of this shape (serialised as it is; a start answers with one). */
   static from(run: OperationRun): OperationRunDto {
-    const { heartbeatAt: _heartbeat, ...rest } = run;
-    return Object.assign(new OperationRunDto(), {
-      ...rest,
+    return {
+      id: run.id,
+      workspaceId: run.workspaceId,
+      tenantId: run.tenantId,
+      type: run.type,
+      status: run.status,
+      outcome: run.outcome,
+      initiator: run.initiator,
+      identity: run.identity,
+      summaryCounts: run.summaryCounts,
+      failures: run.failures,
+      context: run.context,
+      attempts: run.attempts,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      completedAt: run.completedAt,
       durationMs:
         run.startedAt && run.completedAt
           ? run.completedAt.getTime() - run.startedAt.getTime()
           : null,
       links: { self: `/operations/${run.id}` },
-    });
+    };
   }
 }
 
