@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import { pooledRandomBytes } from '../common/ids.js';
 import type { IdentityScope, Json } from './run-types.js';
 
 export interface RunIdentity {
@@ -42,7 +43,7 @@ export function runIdentity(
   // Without a key every start is distinct: its hash is a fresh nonce (hashing the subject with
   // it would make it no more distinct; no index holds these hashes, they only have to differ).
   if (request.idempotencyKey === undefined) {
-    return { hash: randomBytes(32).toString('hex'), scope, unique: false };
+    return { hash: pooledRandomBytes(32).toString('hex'), scope, unique: false };
   }
   // A key is the caller's own: two callers using the same key never meet.
   return {
