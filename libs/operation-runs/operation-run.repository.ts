@@ -81,24 +81,6 @@ export interface RunListFilter extends RunFilters {
   limit: number;
 }
 
-/**
- * Insert-or-return-existing, one statement per identity kind: the insert defers to the unique
- * index of its scope, and the holder of the identity is read in the same statement. The queued
- * notification is written with the run. (Prepared once per connection: this is the hot path.
- * A new run comes back as its creation time only — the caller knows the rest — and a holder as
- * one JSON value: two columns to send and parse instead of twenty.)
- */
-function insertRun(arbiter: string, holder: string | null): string {
-  return `WITH inserted AS (
-      INSERT INTO operation_runs (id, workspace_id, tenant_id, type, initiator_user_id, initiator_name,
-                                  identity_hash, identity_scope, identity_unique, context)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${arbiter}
-      RETURNING id, type, initiator_user_id, created_at
-    ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
-    SELECT created_at AS "createdAt", NULL::json AS holder FROM inserted
-    ${holder ? `UNION ALL SELECT NULL, row_to_json(h) FROM (SELECT ${COLUMNS} FROM operation_runs WHERE identity_hash = $7 AND ${holder} LIMIT 1) h LIMIT 1` : ''}`;
-}
-
 /** The run just inserted, as the database now holds it. */
 function queuedRun(run: NewRun, createdAt: Date): OperationRun {
   return {
@@ -121,18 +103,6 @@ function queuedRun(run: NewRun, createdAt: Date): OperationRun {
   };
 }
 
-/** A RunRow read as JSON (`row_to_json`): the same, but with its times as strings. */
-function fromJson(row: Record<string, unknown>): RunRow {
-  const time = (value: unknown) => (value === null ? null : new Date(value as string));
-  return {
-    ...(row as RunRow),
-    createdAt: new Date(row.createdAt as string),
-    startedAt: time(row.startedAt),
-    completedAt: time(row.completedAt),
-    heartbeatAt: time(row.heartbeatAt),
-  };
-}
-
 const ACTIVE = `identity_scope = 'active' AND status IN ('queued', 'running')`;
 
 /** Many runs in one statement: each defers to the unique index of its scope (any of them). */
@@ -149,71 +119,37 @@ const INSERT_MANY = `WITH inserted AS (
     RETURNING id, type, initiator_user_id, created_at
   ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
   SELECT id, created_at AS "createdAt" FROM inserted`;
-const INSERT_RUN = {
-  active: insertRun(`ON CONFLICT (identity_hash) WHERE ${ACTIVE} DO NOTHING`, ACTIVE),
-  unique: insertRun(
-    'ON CONFLICT (identity_hash) WHERE identity_unique DO NOTHING',
-    'identity_unique',
-  ),
-  plain: insertRun('', null),
-};
-
 @Injectable()
 export class OperationRunRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Inserts the run, or returns the run its identity constraint already holds — in one
-   * statement, relying on the unique indexes. `null` means the holder finished between the
-   * conflict and the read (a race the caller resolves by trying again).
-   */
-  async insertOrGetExisting(run: NewRun): Promise<{ run: OperationRun; created: boolean } | null> {
-    const { identity } = run;
-    const params = [
-      run.id,
-      run.workspaceId,
-      run.tenantId,
-      run.type,
-      run.initiator?.userId ?? null,
-      run.initiator?.name ?? null,
-      identity.hash,
-      identity.scope,
-      identity.unique,
-      run.context,
-    ];
-    const variant = identity.scope === 'active' ? 'active' : identity.unique ? 'unique' : 'plain';
-    const rows = await preparedQuery<{
-      createdAt: Date | null;
-      holder: Record<string, unknown> | null;
-    }>(this.db, `operation_runs_insert_${variant}`, INSERT_RUN[variant], params);
-    const row = rows[0];
-    if (!row) return null;
-    return row.holder
-      ? { run: toRun(fromJson(row.holder)), created: false }
-      : { run: queuedRun(run, row.createdAt!), created: true };
-  }
-
-  /**
-   * {@link insertOrGetExisting} for many runs: one insert, then one read of the runs holding the
-   * identities of those not inserted. A run missing from both (its holder finished in between)
-   * is for the caller to try again.
+   * Inserts the runs, or finds the runs their identity constraints already hold, relying on the
+   * unique indexes (no check-then-insert): one insert for all, with their queued notifications,
+   * then — only if some were not inserted — one read of the holders of their identities. A run
+   * missing from both (its holder finished in between) is for the caller to try again.
    */
   async insertManyOrGetExisting(
-    runs: NewRun[],
+    runs: readonly NewRun[],
   ): Promise<{ created: OperationRun[]; holders: Map<string, OperationRun> }> {
     const column = <K extends keyof NewRun>(key: K) => runs.map((run) => run[key]);
-    const inserted: { id: string; createdAt: Date }[] = await this.db.query(INSERT_MANY, [
-      column('id'),
-      column('workspaceId'),
-      column('tenantId'),
-      column('type'),
-      runs.map((run) => run.initiator?.userId ?? null),
-      runs.map((run) => run.initiator?.name ?? null),
-      runs.map((run) => run.identity.hash),
-      runs.map((run) => run.identity.scope),
-      runs.map((run) => run.identity.unique),
-      runs.map((run) => JSON.stringify(run.context)),
-    ]);
+    const inserted = await preparedQuery<{ id: string; createdAt: Date }>(
+      this.db,
+      'operation_runs_insert_many',
+      INSERT_MANY,
+      [
+        column('id'),
+        column('workspaceId'),
+        column('tenantId'),
+        column('type'),
+        runs.map((run) => run.initiator?.userId ?? null),
+        runs.map((run) => run.initiator?.name ?? null),
+        runs.map((run) => run.identity.hash),
+        runs.map((run) => run.identity.scope),
+        runs.map((run) => run.identity.unique),
+        runs.map((run) => JSON.stringify(run.context)),
+      ],
+    );
     const createdAt = new Map(inserted.map((row) => [row.id, row.createdAt]));
     const created = runs
       .filter((run) => createdAt.has(run.id))
@@ -236,14 +172,6 @@ export class OperationRunRepository {
       }
     }
     return { created, holders };
-  }
-
-  async findByIds(ids: string[]): Promise<OperationRun[]> {
-    const rows: RunRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM operation_runs WHERE id = ANY($1)`,
-      [ids],
-    );
-    return rows.map(toRun);
   }
 
   /**
@@ -384,9 +312,9 @@ export class OperationRunRepository {
   }
 
   /** Fails every listed run still in `status`, with one failure, notifying initiators. */
-  async failMany(ids: string[], status: RunStatus, failure: RunFailure): Promise<string[]> {
+  async failMany(ids: string[], status: RunStatus, failure: RunFailure): Promise<OperationRun[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string }[] = await this.db.query(
+    const rows: RunRow[] = await this.db.query(
       `WITH done AS (
          UPDATE operation_runs
             SET status = 'completed', outcome = 'failed', completed_at = now(),
@@ -394,10 +322,10 @@ export class OperationRunRepository {
           WHERE id = ANY($1) AND status = $2
           RETURNING *
        ), completed_notification AS (${NOTIFY('done', 'run.completed')})
-       SELECT id FROM done`,
+       SELECT ${COLUMNS} FROM done`,
       [ids, status, JSON.stringify(failure)],
     );
-    return rows.map((row) => row.id);
+    return rows.map(toRun);
   }
 
   /** Running runs whose last heartbeat is older than `before`. */

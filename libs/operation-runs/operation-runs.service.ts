@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import type { Principal } from '../authz/index.js';
 import { RecordNotFoundError } from '../common/errors/index.js';
 import { isUuid, uuidv7 } from '../common/ids.js';
@@ -44,16 +45,41 @@ export interface ListRunsQuery extends RunFilters {
   cursor?: string;
 }
 
+/** The answer to a start whose job could not be queued: 503 naming the run, recorded as failed. */
+function dispatchFailed(run: OperationRun): OperationRunsError {
+  return new OperationRunsError(
+    OperationRunsErrorCode.DispatchFailed,
+    `Run ${run.id} could not be queued and was recorded as failed; try again shortly.`,
+    undefined,
+    { runId: run.id, instance: `/operations/${run.id}` },
+  );
+}
+
 /** How many times a start re-reads when its identity's holder finished mid-statement. */
 const IDENTITY_RACE_RETRIES = 5;
+
+/** The most starts written by one statement (one array per column). */
+const MAX_BATCH = 500;
 
 /**
  * The one way to start a run, for every surface (HTTP, scheduler, CLI): authorise, build the
  * identity, insert-or-return-existing by constraint, then enqueue `{ runId }`.
+ *
+ * Starts are written in batches: the starts made in one turn of the event loop (every request
+ * that arrived together) share one insert and one Redis transaction per queue, as a database's
+ * group commit shares a WAL flush. Each start keeps its own answer — its run, deduplicated or
+ * not, or its own error — and a lone start is a batch of one, written in the same turn.
  */
 @Injectable()
 export class OperationRunsService {
   private readonly logger = new Logger(OperationRunsService.name);
+  private readonly batches = new DataLoader<NewRun, StartedRun>(
+    async (runs) => {
+      const { started, undispatched } = await this.startPrepared(runs);
+      return started.map((s) => (undispatched.has(s.run.id) ? dispatchFailed(s.run) : s));
+    },
+    { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (flush) => setImmediate(flush) },
+  );
 
   constructor(
     private readonly registry: RunTypeRegistry,
@@ -61,26 +87,37 @@ export class OperationRunsService {
     private readonly dispatcher: RunDispatcher,
   ) {}
 
+  /**
+   * Starts one run: 202-style `{ run, deduplicated: false }` for a new run, the holder of its
+   * identity with `deduplicated: true`, or OperationRunsError(DispatchFailed) naming the run when
+   * its job could not be queued (the run is then completed as `dispatch.failed`).
+   */
   async start<T extends RunType>(request: StartRunRequest<T>): Promise<StartedRun> {
-    const newRun = this.prepare(request);
-    for (let attempt = 0; attempt < IDENTITY_RACE_RETRIES; attempt++) {
-      const result = await this.runs.insertOrGetExisting(newRun);
-      if (!result) continue;
-      if (result.created) await this.dispatchNew(result.run);
-      else if (result.run.status === 'queued') await this.redispatch([result.run]);
-      return { run: result.run, deduplicated: !result.created };
-    }
-    throw new Error(`Run identity ${newRun.identity.hash} kept changing hands; giving up.`);
+    return this.batches.load(this.prepare(request));
   }
 
   /**
-   * Starts many runs with the guarantees of {@link start} in a few statements: one insert for all
-   * (each identity deferring to its unique index), one read of the holders of those that were
-   * deduplicated, and one bulk add per queue. For the scheduler, which starts thousands at once.
-   * Never throws for a dispatch failure: those runs come back completed as `dispatch.failed`.
+   * Starts many runs at once with the guarantees of {@link start}, for the scheduler, which starts
+   * thousands. Never throws for a dispatch failure: those runs come back completed as
+   * `dispatch.failed`.
    */
   async startMany(requests: StartRunRequest<RunType>[]): Promise<StartedRun[]> {
     const prepared = requests.map((request) => this.prepare(request));
+    const started: StartedRun[] = [];
+    for (let i = 0; i < prepared.length; i += MAX_BATCH) {
+      started.push(...(await this.startPrepared(prepared.slice(i, i + MAX_BATCH))).started);
+    }
+    return started;
+  }
+
+  /**
+   * One insert for all (each identity deferring to its unique index), one read of the holders of
+   * those that were deduplicated, one bulk add per queue for the new runs. `undispatched` names the
+   * new runs whose jobs could not be queued, already completed as `dispatch.failed`.
+   */
+  private async startPrepared(
+    prepared: readonly NewRun[],
+  ): Promise<{ started: StartedRun[]; undispatched: Set<string> }> {
     const results = new Map<string, StartedRun>();
     let pending = prepared;
     for (let attempt = 0; pending.length && attempt < IDENTITY_RACE_RETRIES; attempt++) {
@@ -91,12 +128,13 @@ export class OperationRunsService {
     }
     if (pending.length) throw new Error(`${pending.length} run identities kept changing hands.`);
     const started = prepared.map((run) => results.get(run.id)!);
-    const fresh = started.filter((s) => !s.deduplicated).map((s) => s.run);
-    await this.dispatchMany(fresh);
+    const undispatched = await this.dispatchNew(
+      started.filter((s) => !s.deduplicated).map((s) => s.run),
+    );
     await this.redispatch(
       started.filter((s) => s.deduplicated && s.run.status === 'queued').map((s) => s.run),
     );
-    return started;
+    return { started, undispatched };
   }
 
   /** Authorises the start and builds the row: the identity, the initiator, the context. */
@@ -145,50 +183,28 @@ export class OperationRunsService {
     };
   }
 
-  private async dispatchNew(run: OperationRun): Promise<void> {
-    try {
-      await this.dispatcher.enqueue(run);
-    } catch (error) {
-      const message = sanitizeMessage(`The job could not be queued: ${(error as Error).message}`);
-      const failed = await this.runs.complete(run.id, ['queued'], 'failed', {
-        summaryCounts: {},
-        failures: [{ code: 'dispatch.failed', message }],
-        context: run.context,
-      });
-      Object.assign(run, failed ?? {});
-      this.logger.error({ runId: run.id, err: error }, 'Dispatch failed; run completed as failed');
-      throw new OperationRunsError(
-        OperationRunsErrorCode.DispatchFailed,
-        `Run ${run.id} could not be queued and was recorded as failed; try again shortly.`,
-        undefined,
-        { runId: run.id, instance: `/operations/${run.id}` },
-      );
+  /**
+   * Queues new runs; the runs of a queue that would not take them are completed as
+   * `dispatch.failed` (updated in place) and their ids returned.
+   */
+  private async dispatchNew(runs: OperationRun[]): Promise<Set<string>> {
+    if (!runs.length) return new Set();
+    const failures = await this.dispatcher.enqueueMany(runs);
+    if (!failures.length) return new Set();
+    const failed = new Map<string, OperationRun>();
+    for (const { runs: lost, error } of failures) {
+      const message = sanitizeMessage(`The job could not be queued: ${error.message}`);
+      const ids = lost.map((run) => run.id);
+      for (const run of await this.runs.failMany(ids, 'queued', {
+        code: 'dispatch.failed',
+        message,
+      })) {
+        failed.set(run.id, run);
+      }
+      this.logger.error({ runIds: ids, err: error }, 'Dispatch failed; runs completed as failed');
     }
-  }
-
-  /** Queues many new runs; if that fails, they are all completed as `dispatch.failed`. */
-  private async dispatchMany(runs: OperationRun[]): Promise<void> {
-    if (!runs.length) return;
-    try {
-      await this.dispatcher.enqueueMany(runs);
-    } catch (error) {
-      const message = sanitizeMessage(`The job could not be queued: ${(error as Error).message}`);
-      const failed = new Set(
-        await this.runs.failMany(
-          runs.map((run) => run.id),
-          'queued',
-          { code: 'dispatch.failed', message },
-        ),
-      );
-      const done = new Map(
-        (failed.size ? await this.runs.findByIds([...failed]) : []).map((d) => [d.id, d]),
-      );
-      for (const run of runs) Object.assign(run, done.get(run.id) ?? {});
-      this.logger.error(
-        { runIds: runs.map((run) => run.id), err: error },
-        'Dispatch failed; runs completed as failed',
-      );
-    }
+    for (const run of runs) Object.assign(run, failed.get(run.id) ?? {});
+    return new Set(runs.filter((run) => run.status === 'completed').map((run) => run.id));
   }
 
   /**
@@ -197,11 +213,9 @@ export class OperationRunsService {
    */
   private async redispatch(runs: OperationRun[]): Promise<void> {
     if (!runs.length) return;
-    try {
-      await this.dispatcher.enqueueMany(runs);
-    } catch (error) {
+    for (const { runs: missed, error } of await this.dispatcher.enqueueMany(runs)) {
       this.logger.warn(
-        { runIds: runs.map((run) => run.id), err: error },
+        { runIds: missed.map((run) => run.id), err: error },
         'Could not re-enqueue deduplicated runs',
       );
     }

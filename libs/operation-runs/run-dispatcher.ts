@@ -9,6 +9,9 @@ export interface RunJobData {
   runId: string;
 }
 
+/** What the dispatcher needs of a run. */
+type QueuedRun = { id: string; type: string };
+
 /** A queue that does not answer within this long is treated as down: the start fails fast. */
 const DISPATCH_TIMEOUT_MS = 3000;
 
@@ -31,38 +34,44 @@ export class RunDispatcher {
     return queue;
   }
 
-  async enqueue(run: { id: string; type: string }): Promise<void> {
-    const queue = this.queue(this.registry.get(run.type).queue);
-    await this.withinDeadline(queue, queue.add(run.type, { runId: run.id }, this.jobOptions(run)));
-  }
-
-  /** Enqueues many runs with one bulk add per queue (one Redis round trip each). */
-  async enqueueMany(runs: { id: string; type: string }[]): Promise<void> {
-    const byQueue = new Map<string, { id: string; type: string }[]>();
+  /**
+   * Enqueues runs with one bulk add per queue (one Redis transaction each). Returns the runs of
+   * each queue that did not take them, with its error; an empty list when all were queued.
+   */
+  async enqueueMany(runs: QueuedRun[]): Promise<{ runs: QueuedRun[]; error: Error }[]> {
+    const byQueue = new Map<string, QueuedRun[]>();
     for (const run of runs) {
       const name = this.registry.get(run.type).queue;
       const batch = byQueue.get(name);
       if (batch) batch.push(run);
       else byQueue.set(name, [run]);
     }
-    await Promise.all(
-      [...byQueue].map(([name, batch]) => {
+    const outcomes = await Promise.all(
+      [...byQueue].map(async ([name, batch]) => {
         const queue = this.queue(name);
-        return this.withinDeadline(
-          queue,
-          queue.addBulk(
-            batch.map((run) => ({
-              name: run.type,
-              data: { runId: run.id },
-              opts: this.jobOptions(run),
-            })),
-          ),
-        );
+        const jobs = batch.map((run) => ({
+          name: run.type,
+          data: { runId: run.id },
+          opts: this.jobOptions(run),
+        }));
+        // A lone job is a plain add: a bulk add is a MULTI/EXEC, dearer for one.
+        const [first] = jobs;
+        const adding =
+          jobs.length === 1 && first
+            ? queue.add(first.name, first.data, first.opts)
+            : queue.addBulk(jobs);
+        try {
+          await this.withinDeadline(queue, adding);
+          return null;
+        } catch (error) {
+          return { runs: batch, error: error as Error };
+        }
       }),
     );
+    return outcomes.filter((outcome) => outcome !== null);
   }
 
-  private jobOptions(run: { id: string; type: string }): JobOptions {
+  private jobOptions(run: QueuedRun): JobOptions {
     const options = this.registry.jobOptions(run.type);
     return {
       jobId: run.id,
@@ -95,7 +104,7 @@ export class RunDispatcher {
   }
 
   /** Whether Bull still holds a job for the run that will deliver it (waiting, delayed, active). */
-  async hasPendingJob(run: { id: string; type: string }): Promise<boolean> {
+  async hasPendingJob(run: QueuedRun): Promise<boolean> {
     const job = await this.queue(this.registry.get(run.type).queue).getJob(run.id);
     if (!job) return false;
     const state = await job.getState();

@@ -43,20 +43,24 @@ export class RunLivenessService {
       if (candidates.length < BATCH) break;
       after = candidates.at(-1)!.id;
     }
-    const staleQueued = await this.runs.failMany(orphans, 'queued', {
-      code: 'run.stale_queued',
-      message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
-    });
+    const staleQueued = (
+      await this.runs.failMany(orphans, 'queued', {
+        code: 'run.stale_queued',
+        message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
+      })
+    ).map((run) => run.id);
 
     const silentBefore = new Date(now.getTime() - this.config.runs.lostMinutes * MINUTE);
-    const lost = await this.runs.failMany(
-      await this.runs.findSilentRunningBefore(silentBefore, BATCH),
-      'running',
-      {
-        code: 'worker.lost',
-        message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
-      },
-    );
+    const lost = (
+      await this.runs.failMany(
+        await this.runs.findSilentRunningBefore(silentBefore, BATCH),
+        'running',
+        {
+          code: 'worker.lost',
+          message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
+        },
+      )
+    ).map((run) => run.id);
     if (staleQueued.length || lost.length)
       this.logger.warn({ staleQueued, lost }, 'Swept runs that could not finish');
     return { staleQueued, lost };
