@@ -75,6 +75,43 @@ describe('starting a run', () => {
     expect(third.body.run.id).not.toBe(first.body.run.id);
   });
 
+  it('writes the starts made in one turn in one statement, and answers each on its own', async () => {
+    const runs = t.app.get(OperationRunsService);
+    const common = { workspaceId: workspace.id, tenantId: tenant.id, initiator: null };
+    const same = { key: key() };
+    const idempotencyKey = key();
+    const starts = (n: number, start: () => ReturnType<OperationRunsService['start']>) =>
+      Array.from({ length: n }, start);
+    const [active, perRequest, keyed] = await Promise.all([
+      Promise.all(starts(3, () => runs.start({ ...common, type: 'probe_active', inputs: same }))),
+      Promise.all(
+        starts(3, () => runs.start({ ...common, type: 'probe_request', inputs: { key: key() } })),
+      ),
+      Promise.all(
+        starts(3, () =>
+          runs.start({ ...common, type: 'probe_request', inputs: same, idempotencyKey }),
+        ),
+      ),
+    ]);
+    for (const identical of [active, keyed]) {
+      expect(identical.filter((s) => !s.deduplicated)).toHaveLength(1);
+      expect(new Set(identical.map((s) => s.run.id)).size).toBe(1);
+    }
+    expect(perRequest.filter((s) => !s.deduplicated)).toHaveLength(3);
+    const ids = [...new Set([...active, ...perRequest, ...keyed].map((s) => s.run.id))];
+    expect(ids).toHaveLength(5);
+    // One statement, one transaction time.
+    expect(
+      await t.db.query(
+        `SELECT count(*)::int AS runs, count(DISTINCT created_at)::int AS statements
+           FROM operation_runs WHERE id = ANY($1)`,
+        [ids],
+      ),
+    ).toEqual([{ runs: 5, statements: 1 }]);
+    for (const id of ids)
+      expect((await waitForRun(t.http, operator.token, id)).outcome).toBe('succeeded');
+  });
+
   it('refuses a caller without the type capability with 403, creating nothing', async () => {
     const readonly = await workspace.member('readonly');
     const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');

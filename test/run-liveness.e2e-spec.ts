@@ -1,6 +1,10 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { RunLivenessService, RunRetentionService } from '../libs/operation-runs/index.js';
+import {
+  OperationRunsService,
+  RunLivenessService,
+  RunRetentionService,
+} from '../libs/operation-runs/index.js';
 import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
 import type { Tenant } from '../libs/tenancy/index.js';
 import { TEST_REDIS_URL } from './support/environment.js';
@@ -205,5 +209,35 @@ describe('Redis unreachable at dispatch', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('fails each start of a batch on its own run', async () => {
+    const ws = await down.world.workspace();
+    const tn = await ws.tenant();
+    const runs = down.app.get(OperationRunsService);
+    const outcomes = await Promise.allSettled(
+      ['a', 'b', 'c'].map((key) =>
+        runs.start({
+          type: 'probe_request',
+          workspaceId: ws.id,
+          tenantId: tn.id,
+          inputs: { key },
+          initiator: null,
+        }),
+      ),
+    );
+    const ids = outcomes.map((outcome) => {
+      expect(outcome.status).toBe('rejected');
+      const { code, extensions } = (outcome as PromiseRejectedResult).reason;
+      expect(code).toBe('dispatch.failed');
+      return extensions.runId as string;
+    });
+    expect(new Set(ids).size).toBe(3);
+    const rows = await down.db.query(
+      `SELECT DISTINCT status, outcome, failures -> 0 ->> 'code' AS code
+         FROM operation_runs WHERE id = ANY($1)`,
+      [ids],
+    );
+    expect(rows).toEqual([{ status: 'completed', outcome: 'failed', code: 'dispatch.failed' }]);
   });
 });
