@@ -58,7 +58,7 @@ function dispatchFailed(run: OperationRun): OperationRunsError {
 /** How many times a start re-reads when its identity's holder finished mid-statement. */
 const IDENTITY_RACE_RETRIES = 5;
 
-/** The most starts written by one statement (one array per column). */
+/** The most starts of one turn written by one statement (one array per column). */
 const MAX_BATCH = 500;
 
 /**
@@ -102,12 +102,7 @@ export class OperationRunsService {
    * `dispatch.failed`.
    */
   async startMany(requests: StartRunRequest<RunType>[]): Promise<StartedRun[]> {
-    const prepared = requests.map((request) => this.prepare(request));
-    const started: StartedRun[] = [];
-    for (let i = 0; i < prepared.length; i += MAX_BATCH) {
-      started.push(...(await this.startPrepared(prepared.slice(i, i + MAX_BATCH))).started);
-    }
-    return started;
+    return (await this.startPrepared(requests.map((request) => this.prepare(request)))).started;
   }
 
   /**
