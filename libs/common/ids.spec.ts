@@ -1,4 +1,4 @@
-import { isUuid, uuidv7 } from './ids.js';
+import { isUuid, pooledRandomBytes, uuidv7 } from './ids.js';
 
 describe('uuidv7', () => {
   it('makes distinct version-7 UUIDs whose first 48 bits are the time in milliseconds', () => {
@@ -21,5 +21,16 @@ describe('uuidv7', () => {
     const first = uuidv7();
     await new Promise((resolve) => setTimeout(resolve, 2));
     expect(uuidv7() > first).toBe(true);
+  });
+});
+
+describe('pooledRandomBytes', () => {
+  it('hands out distinct bytes of the size asked, across refills of the pool', () => {
+    // Sizes that do not divide the pool, so a refill happens with bytes left over.
+    const draws = Array.from({ length: 500 }, (_, i) =>
+      pooledRandomBytes(i % 2 ? 32 : 24).toString('hex'),
+    );
+    draws.forEach((hex, i) => expect(hex).toHaveLength(i % 2 ? 64 : 48));
+    expect(new Set(draws).size).toBe(draws.length);
   });
 });

@@ -13,8 +13,9 @@ let offset = 0;
 
 /**
  * `size` (≤ 4096) random bytes, drawn from the kernel 4 KiB at a time as Node's own `randomUUID`
- * does: a draw per call (`randomBytes`, or uuid's default) costs 10–20 µs on Node 20 here, which
- * showed up on every start. The bytes are a view of the pool: copy them before the next call.
+ * does: a draw per call (`randomBytes`, or uuid's default) is a system call each time, and showed
+ * up in the start route's profile. The bytes are a view of the pool: copy them before the next
+ * call.
  */
 export function pooledRandomBytes(size: number): Buffer {
   if (offset + size > pool.length) {

@@ -54,14 +54,15 @@ export class RunDispatcher {
           data: { runId: run.id },
           opts: this.jobOptions(run),
         }));
-        // A lone job is a plain add: a bulk add is a MULTI/EXEC, dearer for one.
         const [first] = jobs;
-        const adding =
-          jobs.length === 1 && first
-            ? queue.add(first.name, first.data, first.opts)
-            : queue.addBulk(jobs);
         try {
-          await this.withinDeadline(queue, adding);
+          await this.withinDeadline(
+            queue,
+            // A lone job is a plain add: a bulk add is a MULTI/EXEC, dearer for one.
+            jobs.length === 1 && first
+              ? queue.add(first.name, first.data, first.opts)
+              : queue.addBulk(jobs),
+          );
           return null;
         } catch (error) {
           return { runs: batch, error: error as Error };
