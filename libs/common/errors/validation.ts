@@ -1,4 +1,4 @@
-import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { CommonError, CommonErrorCode, type FieldError } from './app-error.js';
@@ -34,12 +34,15 @@ const OPTIONS: ValidatorOptions = {
  */
 @Injectable()
 export class RequestValidationPipe implements PipeTransform {
-  async transform(value: unknown, { type, metatype }: ArgumentMetadata): Promise<unknown> {
+  transform(value: unknown, { type, metatype }: ArgumentMetadata): unknown {
     if ((type !== 'body' && type !== 'query') || !metatype || UNCHECKED.has(metatype)) {
       return value;
     }
-    const given = value ?? {};
-    if (typeof given !== 'object' || Array.isArray(given)) {
+    return this.validated(value ?? {}, type, metatype);
+  }
+
+  private async validated(given: unknown, type: 'body' | 'query', metatype: Type): Promise<object> {
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
       const message = `The ${type === 'body' ? 'request body' : 'query'} must be a JSON object.`;
       throw new CommonError(CommonErrorCode.Validation, message, [
         { field: type, messages: [message] },
