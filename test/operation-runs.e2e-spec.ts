@@ -112,6 +112,30 @@ describe('starting a run', () => {
       expect((await waitForRun(t.http, operator.token, id)).outcome).toBe('succeeded');
   });
 
+  it('fails only the start whose row the database refuses, not the others of its turn', async () => {
+    const runs = t.app.get(OperationRunsService);
+    const start = (inputs: { key: string }) =>
+      runs.start({
+        type: 'probe_request',
+        workspaceId: workspace.id,
+        tenantId: tenant.id,
+        inputs,
+        initiator: null,
+      });
+    // A NUL character (refused by the API's validation) cannot be stored in jsonb.
+    const [before, bad, after] = await Promise.allSettled([
+      start({ key: key() }),
+      start({ key: 'bad\u0000key' }),
+      start({ key: key() }),
+    ]);
+    expect(bad.status).toBe('rejected');
+    for (const good of [before, after]) {
+      expect(good.status).toBe('fulfilled');
+      const { run } = (good as PromiseFulfilledResult<{ run: { id: string } }>).value;
+      expect((await waitForRun(t.http, operator.token, run.id)).outcome).toBe('succeeded');
+    }
+  });
+
   it('refuses a caller without the type capability with 403, creating nothing', async () => {
     const readonly = await workspace.member('readonly');
     const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');

@@ -112,6 +112,17 @@ describe('request validation', () => {
     ]);
   });
 
+  it('refuses text holding a NUL character, naming the field', async () => {
+    const response = await t.http.post(`/workspaces/${workspace.id}/tenants`, {
+      token: owner.token,
+      body: { ...validTenant(), displayName: 'Con\u0000toso' },
+    });
+    expectProblem(response, 400);
+    expect(response.body.errors).toEqual([
+      { field: 'displayName', messages: ['displayName must not contain NUL characters.'] },
+    ]);
+  });
+
   it('answers a body over the limit with 413', async () => {
     const response = await t.http.post(`/workspaces/${workspace.id}/tenants`, {
       token: owner.token,

@@ -55,6 +55,15 @@ function dispatchFailed(run: OperationRun): OperationRunsError {
   );
 }
 
+/**
+ * Whether PostgreSQL refused a row's values (data exception, integrity violation other than the
+ * unique indexes the insert defers to): the statement wrote nothing, and one row is at fault.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 /** How many times a start re-reads when its identity's holder finished mid-statement. */
 const IDENTITY_RACE_RETRIES = 5;
 
@@ -75,8 +84,21 @@ export class OperationRunsService {
   private readonly logger = new Logger(OperationRunsService.name);
   private readonly batches = new DataLoader<NewRun, StartedRun>(
     async (runs) => {
-      const { started, undispatched } = await this.startPrepared(runs);
-      return started.map((s) => (undispatched.has(s.run.id) ? dispatchFailed(s.run) : s));
+      try {
+        return await this.answer(runs);
+      } catch (error) {
+        if (runs.length === 1 || !isRowError(error)) throw error;
+        // One start's row failed the shared insert (which then wrote nothing): each start is
+        // written on its own, so that only the one at fault fails.
+        return Promise.all(
+          runs.map((run) =>
+            this.answer([run]).then(
+              ([answer]) => answer!,
+              (e: Error) => e,
+            ),
+          ),
+        );
+      }
     },
     { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (flush) => setImmediate(flush) },
   );
@@ -94,6 +116,12 @@ export class OperationRunsService {
    */
   async start<T extends RunType>(request: StartRunRequest<T>): Promise<StartedRun> {
     return this.batches.load(this.prepare(request));
+  }
+
+  /** Each start's answer: its run (new or deduplicated), or the error of a failed dispatch. */
+  private async answer(runs: readonly NewRun[]): Promise<(StartedRun | Error)[]> {
+    const { started, undispatched } = await this.startPrepared(runs);
+    return started.map((s) => (undispatched.has(s.run.id) ? dispatchFailed(s.run) : s));
   }
 
   /**
