@@ -110,8 +110,8 @@ export class OperationRunsService {
   ) {}
 
   /**
-   * Starts one run: `{ run, deduplicated: false }` for a new run, `{ run: holder, deduplicated: true }`
-   * for the run holding its identity, or OperationRunsError(DispatchFailed) naming the run when
+   * Starts one run: `{ run, deduplicated: false }` for a new run, `{ run, deduplicated: true }`
+   * with the run holding its identity, or OperationRunsError(DispatchFailed) naming the run when
    * its job could not be queued (the run is then completed as `dispatch.failed`).
    */
   async start<T extends RunType>(request: StartRunRequest<T>): Promise<StartedRun> {
