@@ -26,7 +26,7 @@ function randomBase62(length: number): string {
   return out;
 }
 
-/** SHA-256 as base64: Node's one-shot hash is cheapest with a string out (every request pays it). */
+/** SHA-256 in base64: the one-shot hash is cheapest with a string out (paid by every request). */
 function sha256(value: string): string {
   return hash('sha256', value, 'base64');
 }

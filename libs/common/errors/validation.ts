@@ -11,7 +11,7 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The path of the first string in `value` holding a NUL character (PostgreSQL cannot store one). */
+/** The path of the first string in `value` holding a NUL character (PostgreSQL cannot store it). */
 function nulField(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
   if (typeof value !== 'object' || value === null) return null;
