@@ -34,6 +34,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** The same page with each item mapped (e.g. to its API shape). */
+export function mapPage<T, U>(page: Page<T>, map: (item: T) => U): Page<U> {
+  return { items: page.items.map(map), nextCursor: page.nextCursor };
+}
+
 /**
  * Keyset pagination over a sort key of strings (e.g. `[lower(name), id]`): the cursor is the
  * last row's key, opaque to callers. Read one row more than the page to know whether there is a

@@ -27,6 +27,7 @@ import {
   TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
+import { mapPage } from '../../libs/common/pagination.js';
 import {
   ApiIdempotencyKey,
   IdempotencyKey,
@@ -144,7 +145,9 @@ export class BackupSchedulesController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: ScheduleRunsQueryDto,
   ): Promise<RunPageDto> {
-    const page = await this.schedules.runsOf(tenantId, id, principal, query);
-    return { items: page.items.map(OperationRunDto.from), nextCursor: page.nextCursor };
+    return mapPage(
+      await this.schedules.runsOf(tenantId, id, principal, query),
+      OperationRunDto.from,
+    );
   }
 }

@@ -14,7 +14,7 @@ import {
   type RunStartAnswer,
   type StartedRunDto,
 } from '../../libs/operation-runs/index.js';
-import { NameSearchQueryDto } from '../../libs/common/pagination.js';
+import { mapPage, NameSearchQueryDto } from '../../libs/common/pagination.js';
 import { DirectoryGroupDto, DirectoryGroupPageDto } from './dto/directory.dto.js';
 import { DirectoryService } from './directory.service.js';
 
@@ -42,8 +42,7 @@ export class DirectoryController {
     @Param('tenantId') tenantId: string,
     @Query() query: NameSearchQueryDto,
   ): Promise<DirectoryGroupPageDto> {
-    const page = await this.directory.searchGroups(tenantId, query);
-    return { items: page.items.map(DirectoryGroupDto.from), nextCursor: page.nextCursor };
+    return mapPage(await this.directory.searchGroups(tenantId, query), DirectoryGroupDto.from);
   }
 
   @Get(':groupId')

@@ -8,6 +8,7 @@ import {
   TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
+import { mapPage } from '../../libs/common/pagination.js';
 import {
   StartAnswer,
   StartsTenantRun,
@@ -47,8 +48,7 @@ export class DriftController {
     @Param('tenantId') tenantId: string,
     @Query() query: ListFindingsQueryDto,
   ): Promise<DriftFindingPageDto> {
-    const page = await this.drift.listFindings(tenantId, query);
-    return { items: page.items.map(DriftFindingDto.from), nextCursor: page.nextCursor };
+    return mapPage(await this.drift.listFindings(tenantId, query), DriftFindingDto.from);
   }
 
   @Get('findings/:findingId')

@@ -8,6 +8,7 @@ import {
   TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
+import { mapPage } from '../../libs/common/pagination.js';
 import {
   StartAnswer,
   StartsTenantRun,
@@ -67,8 +68,7 @@ export class InventoryController {
     @Param('tenantId') tenantId: string,
     @Query() query: ListItemsQueryDto,
   ): Promise<InventoryItemPageDto> {
-    const page = await this.inventory.listItems(tenantId, query);
-    return { items: page.items.map(InventoryItemDto.from), nextCursor: page.nextCursor };
+    return mapPage(await this.inventory.listItems(tenantId, query), InventoryItemDto.from);
   }
 
   @Get('items/:itemId')
@@ -89,8 +89,10 @@ export class InventoryController {
     @Param('tenantId') tenantId: string,
     @Query() query: ListVersionsQueryDto,
   ): Promise<PolicyVersionPageDto> {
-    const page = await this.inventory.listVersions(tenantId, query);
-    return { items: page.items.map(PolicyVersionSummaryDto.from), nextCursor: page.nextCursor };
+    return mapPage(
+      await this.inventory.listVersions(tenantId, query),
+      PolicyVersionSummaryDto.from,
+    );
   }
 
   @Get('versions/:versionId')

@@ -7,6 +7,7 @@ import {
   Principal,
   RequireCapability,
 } from '../../libs/authz/index.js';
+import { mapPage } from '../../libs/common/pagination.js';
 import {
   ListRunsQueryDto,
   OperationRunDto,
@@ -29,8 +30,7 @@ export class OperationsController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListRunsQueryDto,
   ): Promise<RunPageDto> {
-    const page = await this.runs.list(principal, query);
-    return { items: page.items.map(OperationRunDto.from), nextCursor: page.nextCursor };
+    return mapPage(await this.runs.list(principal, query), OperationRunDto.from);
   }
 
   @Get(':id')

@@ -8,6 +8,7 @@ import {
   TenantRead,
   type RecordScope,
 } from '../../libs/authz/index.js';
+import { mapPage } from '../../libs/common/pagination.js';
 import {
   StartAnswer,
   StartsTenantRun,
@@ -45,8 +46,7 @@ export class RoleDefinitionsController {
     @Param('tenantId') tenantId: string,
     @Query() query: RoleSearchQueryDto,
   ): Promise<RoleDefinitionPageDto> {
-    const page = await this.roles.search(tenantId, query);
-    return { items: page.items.map(RoleDefinitionDto.from), nextCursor: page.nextCursor };
+    return mapPage(await this.roles.search(tenantId, query), RoleDefinitionDto.from);
   }
 
   @Get(':roleId')
