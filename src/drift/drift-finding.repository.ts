@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlConditions } from '../../libs/common/db/index.js';
 
 export const DRIFT_CHANGES = ['added', 'removed', 'modified'] as const;
 export type DriftChange = (typeof DRIFT_CHANGES)[number];
@@ -62,21 +63,16 @@ export class DriftFindingRepository {
   }
 
   async list(tenantId: string, filter: FindingFilter): Promise<DriftFinding[]> {
-    const params: unknown[] = [tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (column: string, value: unknown, op = '=') => {
-      params.push(value);
-      where.push(`${column} ${op} $${params.length}`);
-    };
-    if (filter.runId) add('operation_run_id', filter.runId);
-    if (filter.change) add('change', filter.change);
-    if (filter.policyType) add('policy_type', filter.policyType);
-    if (filter.before) add('id', filter.before, '<');
-    params.push(filter.limit);
+    const q = new SqlConditions();
+    q.and(`tenant_id = ${q.param(tenantId)}`);
+    if (filter.runId) q.and(`operation_run_id = ${q.param(filter.runId)}`);
+    if (filter.change) q.and(`change = ${q.param(filter.change)}`);
+    if (filter.policyType) q.and(`policy_type = ${q.param(filter.policyType)}`);
+    if (filter.before) q.and(`id < ${q.param(filter.before)}`);
     return this.db.query(
-      `SELECT ${COLUMNS} FROM drift_findings WHERE ${where.join(' AND ')}
-        ORDER BY id DESC LIMIT $${params.length}`,
-      params,
+      `SELECT ${COLUMNS} FROM drift_findings WHERE ${q.where}
+        ORDER BY id DESC LIMIT ${q.param(filter.limit)}`,
+      q.params,
     );
   }
 

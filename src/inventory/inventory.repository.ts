@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlConditions } from '../../libs/common/db/index.js';
 import { prefixPattern } from '../../libs/common/pagination.js';
 import type { NormalizedValue } from './policy-content.js';
 import type { PolicyType } from './policy-types.js';
@@ -123,29 +124,24 @@ export class InventoryRepository {
   }
 
   async listItems(tenantId: string, filter: ItemFilter): Promise<InventoryItem[]> {
-    const params: unknown[] = [tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (filter.policyType) add((p) => `policy_type = ${p}`, filter.policyType);
-    if (filter.platform) add((p) => `platform = ${p}`, filter.platform);
-    if (filter.search)
-      add((p) => `lower(display_name) COLLATE "C" LIKE ${p}`, prefixPattern(filter.search));
-    if (filter.deleted !== undefined)
-      where.push(filter.deleted ? 'deleted_at IS NOT NULL' : 'deleted_at IS NULL');
-    if (filter.after) {
-      params.push(...filter.after);
-      where.push(
-        `(lower(display_name) COLLATE "C", id) > ($${params.length - 1}, $${params.length}::uuid)`,
-      );
+    const q = new SqlConditions();
+    q.and(`tenant_id = ${q.param(tenantId)}`);
+    if (filter.policyType) q.and(`policy_type = ${q.param(filter.policyType)}`);
+    if (filter.platform) q.and(`platform = ${q.param(filter.platform)}`);
+    if (filter.search) {
+      q.and(`lower(display_name) COLLATE "C" LIKE ${q.param(prefixPattern(filter.search))}`);
     }
-    params.push(filter.limit);
+    if (filter.deleted !== undefined) {
+      q.and(filter.deleted ? 'deleted_at IS NOT NULL' : 'deleted_at IS NULL');
+    }
+    if (filter.after) {
+      const [name, id] = filter.after;
+      q.and(`(lower(display_name) COLLATE "C", id) > (${q.param(name)}, ${q.param(id)}::uuid)`);
+    }
     return this.db.query(
-      `SELECT ${ITEM_COLUMNS} FROM inventory_items WHERE ${where.join(' AND ')}
-        ORDER BY lower(display_name) COLLATE "C", id LIMIT $${params.length}`,
-      params,
+      `SELECT ${ITEM_COLUMNS} FROM inventory_items WHERE ${q.where}
+        ORDER BY lower(display_name) COLLATE "C", id LIMIT ${q.param(filter.limit)}`,
+      q.params,
     );
   }
 

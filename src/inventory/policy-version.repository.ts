@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlConditions } from '../../libs/common/db/index.js';
 import type { CapturedPolicy } from './policy-capture.service.js';
 import type { PolicyType } from './policy-types.js';
 
@@ -77,20 +78,15 @@ export class PolicyVersionRepository {
   }
 
   async list(tenantId: string, filter: VersionFilter): Promise<PolicyVersionSummary[]> {
-    const params: unknown[] = [tenantId];
-    const where = ['tenant_id = $1'];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (filter.inventoryItemId) add((p) => `inventory_item_id = ${p}`, filter.inventoryItemId);
-    if (filter.policyType) add((p) => `policy_type = ${p}`, filter.policyType);
-    if (filter.before) add((p) => `id < ${p}`, filter.before);
-    params.push(filter.limit);
+    const q = new SqlConditions();
+    q.and(`tenant_id = ${q.param(tenantId)}`);
+    if (filter.inventoryItemId) q.and(`inventory_item_id = ${q.param(filter.inventoryItemId)}`);
+    if (filter.policyType) q.and(`policy_type = ${q.param(filter.policyType)}`);
+    if (filter.before) q.and(`id < ${q.param(filter.before)}`);
     return this.db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM policy_versions WHERE ${where.join(' AND ')}
-        ORDER BY id DESC LIMIT $${params.length}`,
-      params,
+      `SELECT ${SUMMARY_COLUMNS} FROM policy_versions WHERE ${q.where}
+        ORDER BY id DESC LIMIT ${q.param(filter.limit)}`,
+      q.params,
     );
   }
 

@@ -4,3 +4,4 @@ export * from './snake-naming.strategy.js';
 export * from './transaction-runner.js';
 export * from './prepared.js';
 export * from './name-search.js';
+export * from './sql-conditions.js';

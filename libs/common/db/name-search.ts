@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { decodeCursor, pageOf, prefixPattern, type Page } from '../pagination.js';
+import { SqlConditions } from './sql-conditions.js';
 
 export interface NameSearch {
   tenantId: string;
@@ -23,27 +24,22 @@ export function searchByNamePrefix<R>(
   columns: string,
   query: NameSearch,
 ): Promise<R[]> {
-  const params: unknown[] = [query.tenantId];
-  const where = ['tenant_id = $1'];
+  const q = new SqlConditions();
+  q.and(`tenant_id = ${q.param(query.tenantId)}`);
   if (query.search) {
-    params.push(prefixPattern(query.search));
-    where.push(`lower(display_name) COLLATE "C" LIKE $${params.length}`);
+    q.and(`lower(display_name) COLLATE "C" LIKE ${q.param(prefixPattern(query.search))}`);
   }
   for (const [column, value] of Object.entries(query.equals ?? {})) {
-    params.push(value);
-    where.push(`${column} = $${params.length}`);
+    q.and(`${column} = ${q.param(value)}`);
   }
   if (query.after) {
-    params.push(...query.after);
-    where.push(
-      `(lower(display_name) COLLATE "C", graph_id) > ($${params.length - 1}, $${params.length})`,
-    );
+    const [name, graphId] = query.after;
+    q.and(`(lower(display_name) COLLATE "C", graph_id) > (${q.param(name)}, ${q.param(graphId)})`);
   }
-  params.push(query.limit);
   return db.query(
-    `SELECT ${columns} FROM ${table} WHERE ${where.join(' AND ')}
-      ORDER BY lower(display_name) COLLATE "C", graph_id LIMIT $${params.length}`,
-    params,
+    `SELECT ${columns} FROM ${table} WHERE ${q.where}
+      ORDER BY lower(display_name) COLLATE "C", graph_id LIMIT ${q.param(query.limit)}`,
+    q.params,
   );
 }
 
