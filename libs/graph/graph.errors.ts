@@ -56,6 +56,15 @@ const family = (code: GraphErrorCode, retryable: boolean) =>
 export class GraphThrottledError extends family(GraphErrorCode.Throttled, true) {}
 /** The tenant's credentials were refused (token endpoint, or 401 from Graph). */
 export class GraphUnauthorizedError extends family(GraphErrorCode.Unauthorized, false) {}
+
+/**
+ * Whether a failure is about one item of a run (a policy, a policy type, a role source), which
+ * the run records as failed and goes past: any Graph error but refused credentials, with which
+ * no item can succeed. Anything else ends the run.
+ */
+export function isItemFailure(error: unknown): error is GraphError {
+  return error instanceof GraphError && !(error instanceof GraphUnauthorizedError);
+}
 /** The app lacks a permission or a licence in the tenant. */
 export class GraphForbiddenError extends family(GraphErrorCode.Forbidden, false) {}
 export class GraphNotFoundError extends family(GraphErrorCode.NotFound, false) {}

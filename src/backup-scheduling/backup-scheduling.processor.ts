@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { GraphError, GraphUnauthorizedError } from '../../libs/graph/index.js';
+import { GraphUnauthorizedError, isItemFailure } from '../../libs/graph/index.js';
 import {
   HandlesRun,
   NonRetryableRunError,
@@ -70,8 +70,8 @@ async function captureAll(
         continue;
       }
       const { error, ref } = outcome;
-      if (!(error instanceof GraphError) || error.retryable) throw error;
       if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
+      if (!isItemFailure(error) || error.retryable) throw error;
       run.increment('failed');
       run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
     }

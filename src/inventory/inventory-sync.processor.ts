@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import { uuidv7 } from '../../libs/common/ids.js';
 import {
   GraphClient,
-  GraphError,
-  GraphUnauthorizedError,
+  isItemFailure,
   type GraphItem,
   type TenantGraph,
 } from '../../libs/graph/index.js';
@@ -55,7 +54,7 @@ export class InventorySyncProcessor implements RunHandler<'inventory_sync'> {
         run.increment('typesSucceeded');
       } catch (error) {
         // The tenant's credentials are refused: no type can succeed, so the run ends here.
-        if (!(error instanceof GraphError) || error instanceof GraphUnauthorizedError) throw error;
+        if (!isItemFailure(error)) throw error;
         run.increment('typesFailed');
         run.fail(type, error.code, `listing ${POLICY_TYPES[type].label} failed: ${error.message}`);
         this.logger.warn({ ...run.logFields, policyType: type, err: error }, 'Policy type failed');

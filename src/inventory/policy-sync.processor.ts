@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { uuidv7 } from '../../libs/common/ids.js';
-import { GraphClient, GraphError, GraphUnauthorizedError } from '../../libs/graph/index.js';
+import { GraphClient, isItemFailure } from '../../libs/graph/index.js';
 import {
   HandlesRun,
   RunSkipped,
@@ -59,7 +59,7 @@ export class PolicySyncProcessor implements RunHandler<'policy_sync'> {
           continue;
         }
         const { error, ref } = outcome;
-        if (!(error instanceof GraphError) || error instanceof GraphUnauthorizedError) throw error;
+        if (!isItemFailure(error)) throw error;
         run.increment('failed');
         run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
         this.logger.warn({ ...run.logFields, ...ref, err: error }, 'Policy capture failed');

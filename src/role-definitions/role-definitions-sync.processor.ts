@@ -1,10 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  GraphClient,
-  GraphError,
-  GraphUnauthorizedError,
-  type GraphItem,
-} from '../../libs/graph/index.js';
+import { GraphClient, isItemFailure, type GraphItem } from '../../libs/graph/index.js';
 import { HandlesRun, type RunContext, type RunHandler } from '../../libs/operation-runs/index.js';
 import {
   RoleDefinitionRepository,
@@ -56,7 +51,7 @@ export class RoleDefinitionsSyncProcessor implements RunHandler<'directory_role_
       try {
         items = await graph.listAll(RESOURCES[source]);
       } catch (error) {
-        if (!(error instanceof GraphError) || error instanceof GraphUnauthorizedError) throw error;
+        if (!isItemFailure(error)) throw error;
         run.fail(source, error.code, `listing ${source} role definitions failed: ${error.message}`);
         this.logger.warn({ ...run.logFields, source, err: error }, 'Role source failed');
         continue;
