@@ -7,7 +7,10 @@ delete swc.$schema;
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^#libs/(.*)$': '<rootDir>/libs/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swc, swcrc: false }] },
   // ESM-only packages that CommonJS dependencies require(): jest cannot require(esm) on Node 20,
   // so they are compiled to CommonJS when reached that way.

@@ -4,9 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AppConfig } from '../libs/common/config/index.js';
-import { ProblemFilter, RequestValidationPipe } from '../libs/common/errors/index.js';
-import { logRequests, ROOT_LOGGER } from '../libs/common/logging/index.js';
+import type { AppConfig } from '#libs/common/config';
+import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
+import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -4,11 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Logger } from 'nestjs-pino';
 import pino from 'pino';
-import { ConfigError, parseConfig, type AppConfig } from '../libs/common/config/index.js';
-import { runMigrations } from '../libs/common/db/index.js';
-import { AppError } from '../libs/common/errors/index.js';
-import { isUuid } from '../libs/common/ids.js';
-import { RunLivenessService, RunRetentionService } from '../libs/operation-runs/index.js';
+import { ConfigError, parseConfig, type AppConfig } from '#libs/common/config';
+import { runMigrations } from '#libs/common/db';
+import { AppError } from '#libs/common/errors';
+import { isUuid } from '#libs/common/ids';
+import { RunLivenessService, RunRetentionService } from '#libs/operation-runs';
 import {
   ApiTokensService,
   CLI_ACTOR,
@@ -16,7 +16,7 @@ import {
   UsersService,
   WorkspacesService,
   type Role,
-} from '../libs/tenancy/index.js';
+} from '#libs/tenancy';
 import { AppModule } from './app.module.js';
 import { SchedulerService } from './scheduler/index.js';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, parseConfig } from '../libs/common/config/index.js';
+import { ConfigError, parseConfig } from '#libs/common/config';
 import { createApp } from './app.factory.js';
 
 async function main(): Promise<void> {

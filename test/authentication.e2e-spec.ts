@@ -1,4 +1,4 @@
-import { CLI_ACTOR, ApiTokensService } from '../libs/tenancy/index.js';
+import { CLI_ACTOR, ApiTokensService } from '#libs/tenancy';
 import { eventually } from './support/eventually.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 

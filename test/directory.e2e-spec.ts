@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Tenant } from '../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import { startAndWait, waitForRun } from './support/runs.js';
 import type { TestApp } from './support/test-app.js';

@@ -10,10 +10,10 @@ import {
   GraphUnavailableError,
   type GraphResource,
   type TenantGraph,
-} from '../libs/graph/index.js';
+} from '#libs/graph';
 import { GraphHttp } from '../libs/graph/graph-http.js';
 import { GraphTokenProvider } from '../libs/graph/graph-token.provider.js';
-import { CLI_ACTOR, TenantsService } from '../libs/tenancy/index.js';
+import { CLI_ACTOR, TenantsService } from '#libs/tenancy';
 import { eventually } from './support/eventually.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import type { TestApp } from './support/test-app.js';

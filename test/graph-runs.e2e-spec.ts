@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OperationRunsService } from '../libs/operation-runs/index.js';
+import { OperationRunsService } from '#libs/operation-runs';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import { GraphProbeRunsModule } from './support/graph-probe-runs.module.js';
 import { waitForRun } from './support/runs.js';

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, fetch, request } from 'undici';
 import { MsalNetworkClient } from '../libs/graph/msal-network-client.js';
-import { startGraphSim } from '../libs/graph-sim/index.js';
+import { startGraphSim } from '#libs/graph-sim';
 import { freePort } from './support/processes.js';
 import { SIM_CLIENT_SECRET, startSim, type TestSim } from './support/graph-sim.js';
 

@@ -1,5 +1,5 @@
-import { OperationRunsService } from '../libs/operation-runs/index.js';
-import type { Tenant } from '../libs/tenancy/index.js';
+import { OperationRunsService } from '#libs/operation-runs';
+import type { Tenant } from '#libs/tenancy';
 import { eventually } from './support/eventually.js';
 import { probeExecutions } from './support/probe-runs.module.js';
 import { waitForRun, waitForStatus } from './support/runs.js';

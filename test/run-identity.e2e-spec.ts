@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Tenant } from '../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 import { HttpClient } from './support/http.js';
 import { runNode } from './support/processes.js';
 import { waitForRun } from './support/runs.js';

@@ -4,9 +4,9 @@ import {
   OperationRunsService,
   RunLivenessService,
   RunRetentionService,
-} from '../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
-import type { Tenant } from '../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 import { TEST_REDIS_URL } from './support/environment.js';
 import { eventually } from './support/eventually.js';
 import { runCli, startNode, type RunningProcess } from './support/processes.js';

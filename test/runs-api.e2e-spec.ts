@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Tenant } from '../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from './support/world.js';
 

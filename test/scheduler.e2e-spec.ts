@@ -1,5 +1,5 @@
 import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
-import type { Tenant } from '../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 import { SchedulerService } from '../src/scheduler/index.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import { runNode } from './support/processes.js';

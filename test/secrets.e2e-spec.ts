@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TenantsService } from '../libs/tenancy/index.js';
+import { TenantsService } from '#libs/tenancy';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 let t: TestApp;

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { RecordNotFoundError } from '../common/errors/index.js';
-import { ApiTokensService, type TokenHolder } from '../tenancy/index.js';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { ApiTokensService, type TokenHolder } from '#libs/tenancy';
 import { ACCESS_POLICY, CAPABILITY_OF_RECORD, type AccessPolicy } from './access.decorators.js';
 import { AuthzError, AuthzErrorCode } from './authz.errors.js';
 import { Principal } from './principal.js';

@@ -1,4 +1,4 @@
-import { errorFamily } from '../common/errors/index.js';
+import { errorFamily } from '#libs/common/errors';
 
 export enum AuthzErrorCode {
   Unauthenticated = 'auth.unauthenticated',

@@ -1,7 +1,7 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { isUuid } from '../common/ids.js';
-import { TenancyModule, TenantsService, WorkspacesService } from '../tenancy/index.js';
+import { isUuid } from '#libs/common/ids';
+import { TenancyModule, TenantsService, WorkspacesService } from '#libs/tenancy';
 import { AccessGuard } from './access.guard.js';
 import { RecordScopeRegistry } from './record-scope.registry.js';
 

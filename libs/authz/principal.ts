@@ -1,5 +1,5 @@
 import { AbilityBuilder, createMongoAbility, type MongoAbility } from '@casl/ability';
-import type { Actor, Role, TokenHolder } from '../tenancy/index.js';
+import type { Actor, Role, TokenHolder } from '#libs/tenancy';
 import { ROLE_CAPABILITIES, type Capability } from './capabilities.js';
 
 /** The subject every capability applies to: a workspace, identified by its id. */

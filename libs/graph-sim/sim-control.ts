@@ -1,4 +1,4 @@
-import { GRAPH_CONTRACTS, type GraphResource } from '../graph/graph-contracts.js';
+import { GRAPH_CONTRACTS, type GraphResource } from '#libs/graph';
 import type { SimSizes } from './sim-data.js';
 import type { ScheduledFault, SimFaultRates } from './sim-faults.js';
 import { json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';

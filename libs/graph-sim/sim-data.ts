@@ -1,4 +1,4 @@
-import type { GraphResource } from '../graph/graph-contracts.js';
+import type { GraphResource } from '#libs/graph';
 import { Prng } from './prng.js';
 
 /** One generated Graph object. */

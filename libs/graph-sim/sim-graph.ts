@@ -3,7 +3,7 @@ import {
   GRAPH_RESOURCES,
   type GraphContract,
   type GraphResource,
-} from '../graph/graph-contracts.js';
+} from '#libs/graph';
 import type { SimItem } from './sim-data.js';
 import { graphError, json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';
 import type { SimTenant } from './sim-tenant.js';

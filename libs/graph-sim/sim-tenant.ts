@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GRAPH_RESOURCES, type GraphResource } from '../graph/graph-contracts.js';
+import { GRAPH_RESOURCES, type GraphResource } from '#libs/graph';
 import { SimFaults } from './sim-faults.js';
 import {
   DEFAULT_SIZES,

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { GraphError, graphErrorFor, GraphUnavailableError } from './graph.errors.js';
 import { backoffMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';

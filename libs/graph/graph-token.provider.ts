@@ -1,8 +1,8 @@
 import { AuthError, ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
-import type { ProviderCredentials } from '../tenancy/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import type { ProviderCredentials } from '#libs/tenancy';
 import {
   type GraphError,
   GraphThrottledError,

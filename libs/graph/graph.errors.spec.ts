@@ -1,4 +1,4 @@
-import { RunError } from '../operation-runs/operation-runs.errors.js';
+import { RunError } from '#libs/common/errors';
 import {
   GraphBadRequestError,
   graphErrorFor,

@@ -1,5 +1,5 @@
-import { redact } from '../common/redaction/index.js';
-import { RunError } from '../operation-runs/operation-runs.errors.js';
+import { redact } from '#libs/common/redaction';
+import { RunError } from '#libs/common/errors';
 
 /** The stable failure codes of SPEC §5, plus the programming error of leaving the registry. */
 export enum GraphErrorCode {

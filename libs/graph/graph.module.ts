@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TenancyModule } from '../tenancy/index.js';
+import { TenancyModule } from '#libs/tenancy';
 import { GraphClient } from './graph.client.js';
 import { GraphHttp } from './graph-http.js';
 import { GraphTokenProvider } from './graph-token.provider.js';

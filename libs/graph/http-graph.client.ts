@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
-import { TenantsService } from '../tenancy/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { TenantsService } from '#libs/tenancy';
 import { GraphClient, type TenantGraph } from './graph.client.js';
 import { GraphHttp } from './graph-http.js';
 import { GraphTokenProvider } from './graph-token.provider.js';

@@ -1,4 +1,4 @@
-import type { ProviderCredentials } from '../tenancy/index.js';
+import type { ProviderCredentials } from '#libs/tenancy';
 import {
   GRAPH_CONTRACTS,
   type AssignableResource,

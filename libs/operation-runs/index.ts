@@ -1,5 +1,5 @@
 export * from './notifications.service.js';
-export * from './operation-runs.errors.js';
+export * from '#libs/common/errors';
 export * from './operation-runs.module.js';
 export * from './operation-runs.service.js';
 export { RunContext, RunInterrupted } from './run-context.js';
@@ -9,4 +9,4 @@ export * from './run-liveness.service.js';
 export * from './run-retention.service.js';
 export { RunTypeRegistry } from './run-type.registry.js';
 export * from './run-types.js';
-export * from './http.js';
+export * from './http/index.js';

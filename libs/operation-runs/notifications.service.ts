@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RecordNotFoundError } from '../common/errors/index.js';
+import { RecordNotFoundError } from '#libs/common/errors';
 import { NotificationRepository, type NotificationRow } from './notifications.repository.js';
 import { RunTypeRegistry } from './run-type.registry.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from '../common/db/index.js';
+import { preparedQuery } from '#libs/common/db';
 import type { RunIdentity } from './run-identity.js';
 import type {
   IdentityScope,

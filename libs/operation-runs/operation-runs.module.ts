@@ -1,8 +1,8 @@
 import { DynamicModule, Global, Module, type OnModuleInit, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
 import { BullModule } from '@nestjs/bull';
-import { AuthzModule, RecordScopeRegistry } from '../authz/index.js';
-import { isUuid } from '../common/ids.js';
+import { AuthzModule, RecordScopeRegistry } from '#libs/authz';
+import { isUuid } from '#libs/common/ids';
 import { NotificationRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 import { OperationRunRepository } from './operation-run.repository.js';

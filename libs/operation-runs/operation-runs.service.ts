@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import type { Principal } from '../authz/index.js';
-import { RecordNotFoundError } from '../common/errors/index.js';
-import { isUuid, uuidv7 } from '../common/ids.js';
-import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
-import { sanitizeMessage } from '../common/redaction/index.js';
+import type { Principal } from '#libs/authz';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { isUuid, uuidv7 } from '#libs/common/ids';
+import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
+import { sanitizeMessage } from '#libs/common/redaction';
 import {
   OperationRunRepository,
   type NewRun,

@@ -1,4 +1,4 @@
-import { sanitizeMessage } from '../common/redaction/index.js';
+import { sanitizeMessage } from '#libs/common/redaction';
 import type { RunProgress } from './operation-run.repository.js';
 import type { Json, OperationRun, RunFailure, RunType, RunTypeInputs } from './run-types.js';
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
-import { isUuid } from '../common/ids.js';
-import { sanitizeMessage } from '../common/redaction/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { isUuid } from '#libs/common/ids';
+import { sanitizeMessage } from '#libs/common/redaction';
 import { OperationRunRepository } from './operation-run.repository.js';
-import { RunError, RunSkipped } from './operation-runs.errors.js';
+import { RunError, RunSkipped } from '#libs/common/errors';
 import { RunContext, RunInterrupted } from './run-context.js';
 import type { RunJobData } from './run-dispatcher.js';
 import type { RunHandler } from './run-handler.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { pooledRandomBytes } from '../common/ids.js';
+import { pooledRandomBytes } from '#libs/common/ids';
 import type { IdentityScope, Json } from './run-types.js';
 
 export interface RunIdentity {

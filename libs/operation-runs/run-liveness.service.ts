@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunTypeRegistry } from './run-type.registry.js';

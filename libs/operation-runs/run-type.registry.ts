@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Capability } from '../authz/index.js';
+import type { Capability } from '#libs/authz';
 import type { RunJobOptions, RunType, RunTypeDefinition } from './run-types.js';
 
 const DEFAULT_JOB: RunJobOptions = { attempts: 3, backoffMs: 5000 };

@@ -1,4 +1,4 @@
-import type { Capability } from '../authz/index.js';
+import type { Capability } from '#libs/authz';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunExecutor } from './run-executor.js';
 import { RunTypeRegistry } from './run-type.registry.js';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { TtlCache } from '../common/cache.js';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
-import { TransactionRunner } from '../common/db/index.js';
+import { TtlCache } from '#libs/common/cache';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { TransactionRunner } from '#libs/common/db';
 import type { Actor } from './actor.js';
 import { ApiTokenRepository, type TokenHolder } from './repositories/api-token.repository.js';
 import { AuditLogRepository } from './repositories/audit-log.repository.js';

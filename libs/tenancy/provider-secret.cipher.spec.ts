@@ -1,4 +1,4 @@
-import { parseConfig } from '../common/config/index.js';
+import { parseConfig } from '#libs/common/config';
 import { ProviderSecretCipher } from './provider-secret.cipher.js';
 
 const cipherWith = (key: string) =>

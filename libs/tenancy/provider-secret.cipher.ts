@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 
 const VERSION = 1;
 const IV_BYTES = 12;

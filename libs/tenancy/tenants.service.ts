@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TtlCache } from '../common/cache.js';
-import { APP_CONFIG, type AppConfig } from '../common/config/index.js';
-import { TransactionRunner } from '../common/db/index.js';
-import { CommonError, CommonErrorCode, RecordNotFoundError } from '../common/errors/index.js';
+import { TtlCache } from '#libs/common/cache';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { TransactionRunner } from '#libs/common/db';
+import { CommonError, CommonErrorCode, RecordNotFoundError } from '#libs/common/errors';
 import type { Actor } from './actor.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
 import { ProviderSecretCipher } from './provider-secret.cipher.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionRunner } from '../common/db/index.js';
+import { TransactionRunner } from '#libs/common/db';
 import type { Actor } from './actor.js';
 import { AuditLogRepository } from './repositories/audit-log.repository.js';
 import { UserRepository } from './repositories/user.repository.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GraphClient } from '../../libs/graph/index.js';
+import { GraphClient } from '#libs/graph';
 import {
   POLICY_TYPES,
   PolicyCaptureService,
@@ -7,7 +7,7 @@ import {
   type CaptureOutcome,
   type PolicyRef,
   type PolicyType,
-} from '../inventory/index.js';
+} from '#libs/policies';
 
 /**
  * What a backup reads from Graph: the policies of the selected types (listed live, not from the

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { TransactionRunner } from '../../libs/common/db/index.js';
+import { TransactionRunner } from '#libs/common/db';
 import {
   OperationRunsService,
   type RunType,
   type StartedRun,
   type StartRunRequest,
-} from '../../libs/operation-runs/index.js';
-import { dueFire, FireSchedule, type TickSource } from '../scheduler/index.js';
+} from '#libs/operation-runs';
+import { dueFire, FireSchedule, type TickSource } from '#libs/scheduling';
 import { BackupScheduleRepository } from './backup-schedules.repository.js';
 
 /** Schedules claimed and fired per transaction. */

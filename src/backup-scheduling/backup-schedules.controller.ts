@@ -26,8 +26,8 @@ import {
   ResolvedScope,
   TenantRead,
   type RecordScope,
-} from '../../libs/authz/index.js';
-import { mapPage } from '../../libs/common/pagination.js';
+} from '#libs/authz';
+import { mapPage } from '#libs/common/pagination';
 import {
   ApiIdempotencyKey,
   IdempotencyKey,
@@ -37,7 +37,7 @@ import {
   StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 import { BackupSchedulesService } from './backup-schedules.service.js';
 import {
   BackupScheduleDto,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isUuid } from '../../libs/common/ids.js';
-import type { Tx } from '../../libs/common/db/index.js';
+import { isUuid } from '#libs/common/ids';
+import type { Tx } from '#libs/common/db';
 
 export type OverlapPolicy = 'skip' | 'allow';
 

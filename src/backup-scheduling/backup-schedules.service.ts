@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Principal, RecordScope } from '../../libs/authz/index.js';
-import { TransactionRunner, type Tx } from '../../libs/common/db/index.js';
-import {
-  CommonError,
-  CommonErrorCode,
-  RecordNotFoundError,
-} from '../../libs/common/errors/index.js';
+import type { Principal, RecordScope } from '#libs/authz';
+import { TransactionRunner, type Tx } from '#libs/common/db';
+import { CommonError, CommonErrorCode, RecordNotFoundError } from '#libs/common/errors';
 import {
   OperationRunsService,
   type ListRunsQuery,
   type RunPage,
   type StartedRun,
-} from '../../libs/operation-runs/index.js';
-import { AuditLogRepository, type Actor } from '../../libs/tenancy/index.js';
-import { FireSchedule, FireScheduleError } from '../scheduler/index.js';
+} from '#libs/operation-runs';
+import { AuditLogRepository, type Actor } from '#libs/tenancy';
+import { FireSchedule, FireScheduleError } from '#libs/scheduling';
 import { BackupSchedulingError, BackupSchedulingErrorCode } from './backup-scheduling.errors.js';
 import {
   BackupScheduleRepository,

@@ -1,4 +1,4 @@
-import { errorFamily } from '../../libs/common/errors/index.js';
+import { errorFamily } from '#libs/common/errors';
 
 export enum BackupSchedulingErrorCode {
   NothingToRetry = 'backup_schedule.nothing_to_retry',

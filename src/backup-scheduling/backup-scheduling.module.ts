@@ -1,9 +1,10 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { GraphModule } from '../../libs/graph/index.js';
-import { OperationRunsModule, OperationRunsService } from '../../libs/operation-runs/index.js';
-import { TenancyModule } from '../../libs/tenancy/index.js';
+import { GraphModule } from '#libs/graph';
+import { OperationRunsModule, OperationRunsService } from '#libs/operation-runs';
+import { PoliciesModule } from '#libs/policies';
+import { SchedulingModule, TickRegistry } from '#libs/scheduling';
+import { TenancyModule } from '#libs/tenancy';
 import { InventoryModule } from '../inventory/index.js';
-import { SchedulerModule, TickRegistry } from '../scheduler/index.js';
 import { BackupCapture } from './backup-capture.js';
 import { BackupScheduleFiring } from './backup-schedule-firing.js';
 import { BACKUP_RUN_TYPES, PURGE_EVERY_MS } from './backup-scheduling.run-types.js';
@@ -30,7 +31,8 @@ import { BackupSetsService } from './backup-sets.service.js';
     TenancyModule,
     GraphModule,
     InventoryModule,
-    SchedulerModule,
+    PoliciesModule,
+    SchedulingModule,
   ],
   controllers: [BackupSchedulesController, BackupSetsController],
   providers: [

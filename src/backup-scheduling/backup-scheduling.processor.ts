@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { GraphUnauthorizedError, isItemFailure } from '../../libs/graph/index.js';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { GraphUnauthorizedError, isItemFailure } from '#libs/graph';
 import {
   HandlesRun,
   NonRetryableRunError,
@@ -9,11 +9,12 @@ import {
   RunSkipped,
   type RunContext,
   type RunHandler,
-} from '../../libs/operation-runs/index.js';
-import { TenantsService } from '../../libs/tenancy/index.js';
+} from '#libs/operation-runs';
+import { TenantsService } from '#libs/tenancy';
 import { BackupScheduleRepository, type BackupSchedule } from './backup-schedules.repository.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
-import { InventoryService, type CapturedPolicy } from '../inventory/index.js';
+import { type CapturedPolicy } from '#libs/policies';
+import { InventoryService } from '../inventory/index.js';
 import { BackupCapture, type PolicyRef } from './backup-capture.js';
 
 /** Skip codes of a backup run that finds it should not (or cannot) run (SPEC §2 rule 4). */

@@ -8,13 +8,13 @@ import {
   ResolvedScope,
   TenantRead,
   type RecordScope,
-} from '../../libs/authz/index.js';
+} from '#libs/authz';
 import {
   StartAnswer,
   StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 import { BackupSetsService } from './backup-sets.service.js';
 import {
   AddPoliciesDto,

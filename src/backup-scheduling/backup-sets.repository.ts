@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isUuid } from '../../libs/common/ids.js';
-import { TransactionRunner, type Tx } from '../../libs/common/db/index.js';
-import type { Json } from '../../libs/operation-runs/index.js';
-import type { CapturedPolicy } from '../inventory/index.js';
+import { isUuid } from '#libs/common/ids';
+import { TransactionRunner, type Tx } from '#libs/common/db';
+import type { Json } from '#libs/operation-runs';
+import type { CapturedPolicy } from '#libs/policies';
 
 export interface BackupSet {
   id: string;

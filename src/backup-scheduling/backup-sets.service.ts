@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Principal, RecordScope } from '../../libs/authz/index.js';
-import { TransactionRunner } from '../../libs/common/db/index.js';
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { AuditLogRepository, type Actor } from '../../libs/tenancy/index.js';
-import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import type { Principal, RecordScope } from '#libs/authz';
+import { TransactionRunner } from '#libs/common/db';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { AuditLogRepository, type Actor } from '#libs/tenancy';
+import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
 import { InventoryService } from '../inventory/index.js';
 import {
   BackupSetRepository,

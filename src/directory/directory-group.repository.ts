@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { searchByNamePrefix, type NameSearch } from '../../libs/common/db/index.js';
+import { searchByNamePrefix, type NameSearch } from '#libs/common/db';
 
 export interface DirectoryGroup {
   id: string;

@@ -7,14 +7,14 @@ import {
   ResolvedScope,
   TenantRead,
   type RecordScope,
-} from '../../libs/authz/index.js';
+} from '#libs/authz';
 import {
   StartAnswer,
   StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
-} from '../../libs/operation-runs/index.js';
-import { mapPage, NameSearchQueryDto } from '../../libs/common/pagination.js';
+} from '#libs/operation-runs';
+import { mapPage, NameSearchQueryDto } from '#libs/common/pagination';
 import { DirectoryGroupDto, DirectoryGroupPageDto } from './dto/directory.dto.js';
 import { DirectoryService } from './directory.service.js';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GraphModule } from '../../libs/graph/index.js';
-import { OperationRunsModule } from '../../libs/operation-runs/index.js';
+import { GraphModule } from '#libs/graph';
+import { OperationRunsModule } from '#libs/operation-runs';
 import { DirectoryGroupRepository } from './directory-group.repository.js';
 import { DirectoryController } from './directory.controller.js';
 import { ENTRA_GROUP_SYNC } from './directory.run-types.js';

@@ -1,5 +1,5 @@
-import { Capability } from '../../libs/authz/index.js';
-import { defineRunType } from '../../libs/operation-runs/index.js';
+import { Capability } from '#libs/authz';
+import { defineRunType } from '#libs/operation-runs';
 
 declare module '../../libs/operation-runs/run-types.js' {
   interface RunTypeInputs {

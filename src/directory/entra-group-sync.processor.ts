@@ -1,10 +1,5 @@
-import { GraphClient, type DeltaResult, type GraphItem } from '../../libs/graph/index.js';
-import {
-  HandlesRun,
-  RunError,
-  type RunContext,
-  type RunHandler,
-} from '../../libs/operation-runs/index.js';
+import { GraphClient, type DeltaResult, type GraphItem } from '#libs/graph';
+import { HandlesRun, RunError, type RunContext, type RunHandler } from '#libs/operation-runs';
 import { DirectoryGroupRepository, type GroupRow } from './directory-group.repository.js';
 
 /** Groups written per statement. */

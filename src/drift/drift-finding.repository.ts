@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlConditions } from '../../libs/common/db/index.js';
+import { SqlConditions } from '#libs/common/db';
 
 export const DRIFT_CHANGES = ['added', 'removed', 'modified'] as const;
 export type DriftChange = (typeof DRIFT_CHANGES)[number];

@@ -1,5 +1,5 @@
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { uuidv7 } from '../../libs/common/ids.js';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { uuidv7 } from '#libs/common/ids';
 import {
   HandlesRun,
   NonRetryableRunError,
@@ -7,7 +7,7 @@ import {
   type OperationRun,
   type RunContext,
   type RunHandler,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 import { InventoryService } from '../inventory/index.js';
 import { compareSnapshots } from './drift-comparison.js';
 import { DriftFindingRepository } from './drift-finding.repository.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { OperationRunsModule } from '../../libs/operation-runs/index.js';
+import { OperationRunsModule } from '#libs/operation-runs';
 import { InventoryModule } from '../inventory/index.js';
 import { DriftFindingRepository } from './drift-finding.repository.js';
 import { DriftFindingsProcessor } from './drift-findings.processor.js';

@@ -1,13 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal, RecordScope } from '../../libs/authz/index.js';
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { isUuid } from '../../libs/common/ids.js';
-import { decodeCursor, pageOf, type Page } from '../../libs/common/pagination.js';
-import {
-  OperationRunsService,
-  type OperationRun,
-  type StartedRun,
-} from '../../libs/operation-runs/index.js';
+import type { Principal, RecordScope } from '#libs/authz';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { isUuid } from '#libs/common/ids';
+import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
+import { OperationRunsService, type OperationRun, type StartedRun } from '#libs/operation-runs';
 import {
   DriftFindingRepository,
   type DriftFinding,

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../../libs/authz/index.js';
+import { Public } from '#libs/authz';
 import { RedisHealthIndicator } from './redis.health.js';
 
 @ApiTags('health')

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '../../libs/common/config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 
 const TIMEOUT_MS = 1000;
 

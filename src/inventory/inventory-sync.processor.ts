@@ -1,15 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { uuidv7 } from '../../libs/common/ids.js';
-import {
-  GraphClient,
-  isItemFailure,
-  type GraphItem,
-  type TenantGraph,
-} from '../../libs/graph/index.js';
-import { HandlesRun, type RunContext, type RunHandler } from '../../libs/operation-runs/index.js';
+import { uuidv7 } from '#libs/common/ids';
+import { GraphClient, isItemFailure, type GraphItem, type TenantGraph } from '#libs/graph';
+import { HandlesRun, type RunContext, type RunHandler } from '#libs/operation-runs';
 import { InventoryRepository, type ListedPolicy } from './inventory.repository.js';
-import { contentHash, normalizeContent } from './policy-content.js';
-import { displayNameOf, platformOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
+import { contentHash, normalizeContent } from '#libs/policies';
+import { displayNameOf, platformOf, POLICY_TYPES, type PolicyType } from '#libs/policies';
 
 /** A listed policy as the inventory keeps it: its name, platform, and normalised content. */
 export function listedPolicy(type: PolicyType, item: GraphItem): ListedPolicy {

@@ -1,4 +1,4 @@
-import { errorFamily } from '../../libs/common/errors/index.js';
+import { errorFamily } from '#libs/common/errors';
 
 export enum InventoryErrorCode {
   UnknownPolicies = 'inventory.unknown_policies',

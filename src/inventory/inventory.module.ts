@@ -1,30 +1,33 @@
 import { Module } from '@nestjs/common';
-import { GraphModule } from '../../libs/graph/index.js';
-import { OperationRunsModule } from '../../libs/operation-runs/index.js';
+import { GraphModule } from '#libs/graph';
+import { PoliciesModule } from '#libs/policies';
+import { OperationRunsModule } from '#libs/operation-runs';
 import { InventorySyncProcessor } from './inventory-sync.processor.js';
 import { InventoryController } from './inventory.controller.js';
 import { InventoryRepository } from './inventory.repository.js';
 import { INVENTORY_SYNC, POLICY_SYNC } from './inventory.run-types.js';
 import { InventoryService } from './inventory.service.js';
-import { PolicyCaptureService } from './policy-capture.service.js';
 import { PolicySyncProcessor } from './policy-sync.processor.js';
 import { PolicyVersionRepository } from './policy-version.repository.js';
 
 /**
  * Inventory of each tenant's Intune policies (`inventory_sync`) and their content versions
- * (`policy_sync`). Exports the policy capture (backups reuse it) and the inventory reads.
+ * (`policy_sync`). Exports the inventory reads.
  */
 @Module({
-  imports: [OperationRunsModule.forFeature([INVENTORY_SYNC, POLICY_SYNC]), GraphModule],
+  imports: [
+    OperationRunsModule.forFeature([INVENTORY_SYNC, POLICY_SYNC]),
+    GraphModule,
+    PoliciesModule,
+  ],
   controllers: [InventoryController],
   providers: [
     InventoryRepository,
     PolicyVersionRepository,
     InventoryService,
-    PolicyCaptureService,
     InventorySyncProcessor,
     PolicySyncProcessor,
   ],
-  exports: [InventoryService, PolicyCaptureService],
+  exports: [InventoryService],
 })
 export class InventoryModule {}

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlConditions } from '../../libs/common/db/index.js';
-import { prefixPattern } from '../../libs/common/pagination.js';
-import type { NormalizedValue } from './policy-content.js';
-import type { PolicyType } from './policy-types.js';
+import { SqlConditions } from '#libs/common/db';
+import { prefixPattern } from '#libs/common/pagination';
+import type { NormalizedValue } from '#libs/policies';
+import type { PolicyType } from '#libs/policies';
 
 /** One policy as an inventory sync listed it. */
 export interface ListedPolicy {

@@ -1,6 +1,6 @@
-import { Capability } from '../../libs/authz/index.js';
-import { defineRunType } from '../../libs/operation-runs/index.js';
-import type { PolicyType } from './policy-types.js';
+import { Capability } from '#libs/authz';
+import { defineRunType } from '#libs/operation-runs';
+import type { PolicyType } from '#libs/policies';
 
 declare module '../../libs/operation-runs/run-types.js' {
   interface RunTypeInputs {

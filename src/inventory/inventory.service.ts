@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal, RecordScope } from '../../libs/authz/index.js';
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { isUuid } from '../../libs/common/ids.js';
-import { decodeCursor, pageOf, type Page } from '../../libs/common/pagination.js';
-import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import type { Principal, RecordScope } from '#libs/authz';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { isUuid } from '#libs/common/ids';
+import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
+import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
 import { InventoryError, InventoryErrorCode } from './inventory.errors.js';
 import {
   InventoryRepository,
@@ -17,8 +17,8 @@ import {
   type PolicyVersionSummary,
   type VersionFilter,
 } from './policy-version.repository.js';
-import type { PolicyRef } from './policy-capture.service.js';
-import { selectedPolicyTypes, type PolicyType } from './policy-types.js';
+import type { PolicyRef } from '#libs/policies';
+import { selectedPolicyTypes, type PolicyType } from '#libs/policies';
 
 const DEFAULT_LIMIT = 50;
 

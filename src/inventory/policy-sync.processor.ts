@@ -1,14 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { uuidv7 } from '../../libs/common/ids.js';
-import { GraphClient, isItemFailure } from '../../libs/graph/index.js';
-import {
-  HandlesRun,
-  RunSkipped,
-  type RunContext,
-  type RunHandler,
-} from '../../libs/operation-runs/index.js';
+import { uuidv7 } from '#libs/common/ids';
+import { GraphClient, isItemFailure } from '#libs/graph';
+import { HandlesRun, RunSkipped, type RunContext, type RunHandler } from '#libs/operation-runs';
 import { InventoryRepository } from './inventory.repository.js';
-import { PolicyCaptureService } from './policy-capture.service.js';
+import { PolicyCaptureService } from '#libs/policies';
 import { PolicyVersionRepository } from './policy-version.repository.js';
 
 /** Policies captured and stored per round: bounds memory and shows progress as it goes. */

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlConditions } from '../../libs/common/db/index.js';
-import type { CapturedPolicy } from './policy-capture.service.js';
-import type { PolicyType } from './policy-types.js';
+import { SqlConditions } from '#libs/common/db';
+import type { CapturedPolicy } from '#libs/policies';
+import type { PolicyType } from '#libs/policies';
 
 export interface PolicyVersionSummary {
   id: string;

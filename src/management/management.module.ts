@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TenancyModule } from '../../libs/tenancy/index.js';
+import { TenancyModule } from '#libs/tenancy';
 import { MeController } from './me.controller.js';
 import { TenantsController } from './tenants.controller.js';
 import { WorkspacesController } from './workspaces.controller.js';

@@ -1,12 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  Authenticated,
-  CurrentPrincipal,
-  Principal,
-  ROLE_CAPABILITIES,
-} from '../../libs/authz/index.js';
-import { WorkspacesService } from '../../libs/tenancy/index.js';
+import { Authenticated, CurrentPrincipal, Principal, ROLE_CAPABILITIES } from '#libs/authz';
+import { WorkspacesService } from '#libs/tenancy';
 import { MeDto } from './dto/me.dto.js';
 
 @ApiTags('me')

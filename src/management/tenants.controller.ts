@@ -6,8 +6,8 @@ import {
   Principal,
   RequireTenantCapability,
   TenantRead,
-} from '../../libs/authz/index.js';
-import { TenantsService } from '../../libs/tenancy/index.js';
+} from '#libs/authz';
+import { TenantsService } from '#libs/tenancy';
 import { TenantDto, UpdateTenantDto } from './dto/tenant.dto.js';
 
 @ApiTags('tenants')

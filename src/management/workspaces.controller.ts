@@ -1,13 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  Capability,
-  CurrentPrincipal,
-  Principal,
-  RequireCapability,
-} from '../../libs/authz/index.js';
-import { TenantsService, WorkspacesService } from '../../libs/tenancy/index.js';
+import { Capability, CurrentPrincipal, Principal, RequireCapability } from '#libs/authz';
+import { TenantsService, WorkspacesService } from '#libs/tenancy';
 import { AddMemberDto, MembershipDto } from './dto/member.dto.js';
 import { CreateTenantDto, TenantDto, TenantListDto } from './dto/tenant.dto.js';
 

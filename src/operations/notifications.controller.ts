@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal, Principal } from '../../libs/authz/index.js';
-import { NotificationsQueryDto, NotificationsService } from '../../libs/operation-runs/index.js';
+import { Authenticated, CurrentPrincipal, Principal } from '#libs/authz';
+import { NotificationsQueryDto, NotificationsService } from '#libs/operation-runs';
 import { NotificationDto, NotificationListDto } from './dto/notification.dto.js';
 
 @ApiTags('me')

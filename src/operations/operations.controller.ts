@@ -6,14 +6,14 @@ import {
   CurrentPrincipal,
   Principal,
   RequireCapability,
-} from '../../libs/authz/index.js';
-import { mapPage } from '../../libs/common/pagination.js';
+} from '#libs/authz';
+import { mapPage } from '#libs/common/pagination';
 import {
   ListRunsQueryDto,
   OperationRunDto,
   OperationRunsService,
   RunPageDto,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 
 const RUN = { record: 'run', param: 'id' };
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { GraphClient, isItemFailure, type GraphItem } from '../../libs/graph/index.js';
-import { HandlesRun, type RunContext, type RunHandler } from '../../libs/operation-runs/index.js';
+import { GraphClient, isItemFailure, type GraphItem } from '#libs/graph';
+import { HandlesRun, type RunContext, type RunHandler } from '#libs/operation-runs';
 import {
   RoleDefinitionRepository,
   type RoleDefinitionRow,

@@ -7,14 +7,14 @@ import {
   ResolvedScope,
   TenantRead,
   type RecordScope,
-} from '../../libs/authz/index.js';
-import { mapPage } from '../../libs/common/pagination.js';
+} from '#libs/authz';
+import { mapPage } from '#libs/common/pagination';
 import {
   StartAnswer,
   StartsTenantRun,
   type RunStartAnswer,
   type StartedRunDto,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 import {
   RoleDefinitionDto,
   RoleDefinitionPageDto,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GraphModule } from '../../libs/graph/index.js';
-import { OperationRunsModule } from '../../libs/operation-runs/index.js';
+import { GraphModule } from '#libs/graph';
+import { OperationRunsModule } from '#libs/operation-runs';
 import { RoleDefinitionRepository } from './role-definition.repository.js';
 import { RoleDefinitionsSyncProcessor } from './role-definitions-sync.processor.js';
 import { RoleDefinitionsController } from './role-definitions.controller.js';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal, RecordScope } from '../../libs/authz/index.js';
-import { RecordNotFoundError } from '../../libs/common/errors/index.js';
-import { namePage } from '../../libs/common/db/index.js';
-import type { Page } from '../../libs/common/pagination.js';
-import { OperationRunsService, type StartedRun } from '../../libs/operation-runs/index.js';
+import type { Principal, RecordScope } from '#libs/authz';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { namePage } from '#libs/common/db';
+import type { Page } from '#libs/common/pagination';
+import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
 import {
   RoleDefinitionRepository,
   type RoleDefinition,

@@ -1,12 +1,12 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { OperationRunsModule, OperationRunsService } from '../../libs/operation-runs/index.js';
+import { OperationRunsModule, OperationRunsService } from '#libs/operation-runs';
 import { SchedulerClock } from './scheduler.clock.js';
 import { RunsPruneProcessor, RunsSweepProcessor } from './scheduler.processor.js';
 import { SchedulerRepository } from './scheduler.repository.js';
 import { PRUNE_EVERY_MS, RUNS_PRUNE, RUNS_SWEEP, SWEEP_EVERY_MS } from './scheduler.run-types.js';
 import { SchedulerService } from './scheduler.service.js';
-import { TickRegistry } from './tick.registry.js';
+import { SchedulingModule, TickRegistry } from '#libs/scheduling';
 
 /**
  * The scheduler (SPEC §4): `SchedulerService.tick` creates what is due — the fires of schedules
@@ -15,15 +15,9 @@ import { TickRegistry } from './tick.registry.js';
  * tick; {@link SchedulerClockModule} ticks every minute in the `scheduler` role.
  */
 @Module({
-  imports: [OperationRunsModule.forFeature([RUNS_SWEEP, RUNS_PRUNE])],
-  providers: [
-    TickRegistry,
-    SchedulerRepository,
-    SchedulerService,
-    RunsSweepProcessor,
-    RunsPruneProcessor,
-  ],
-  exports: [TickRegistry, SchedulerService],
+  imports: [OperationRunsModule.forFeature([RUNS_SWEEP, RUNS_PRUNE]), SchedulingModule],
+  providers: [SchedulerRepository, SchedulerService, RunsSweepProcessor, RunsPruneProcessor],
+  exports: [SchedulerService],
 })
 export class SchedulerModule implements OnModuleInit {
   constructor(

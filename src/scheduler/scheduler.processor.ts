@@ -4,7 +4,7 @@ import {
   RunRetentionService,
   type RunContext,
   type RunHandler,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 
 @HandlesRun('runs_sweep')
 export class RunsSweepProcessor implements RunHandler<'runs_sweep'> {

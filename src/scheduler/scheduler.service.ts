@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { StartedRun } from '../../libs/operation-runs/index.js';
+import type { StartedRun } from '#libs/operation-runs';
 import { SchedulerRepository } from './scheduler.repository.js';
-import { TickRegistry } from './tick.registry.js';
+import { TickRegistry } from '#libs/scheduling';
 
 export interface TickedRun {
   id: string;

@@ -1,9 +1,5 @@
 import { Module } from '@nestjs/common';
-import {
-  HandlesRun,
-  OperationRunsModule,
-  type RunHandler,
-} from '../../libs/operation-runs/index.js';
+import { HandlesRun, OperationRunsModule, type RunHandler } from '#libs/operation-runs';
 import { PROBE_TYPES, ProbeRunsModule } from './probe-runs.module.js';
 
 /** Module sets that must not boot: a run type without a handler, with two, or declared twice. */

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { Capability } from '../../libs/authz/index.js';
-import { GraphClient, GraphModule, type GraphResource } from '../../libs/graph/index.js';
+import { Capability } from '#libs/authz';
+import { GraphClient, GraphModule, type GraphResource } from '#libs/graph';
 import {
   defineRunType,
   HandlesRun,
   OperationRunsModule,
   type RunContext,
   type RunHandler,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 
 declare module '../../libs/operation-runs/run-types.js' {
   interface RunTypeInputs {

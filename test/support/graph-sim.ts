@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
-import type { GraphResource } from '../../libs/graph/index.js';
+import type { GraphResource } from '#libs/graph';
 import {
   startGraphSim,
   type GraphSim,
@@ -10,7 +10,7 @@ import {
   type SimItem,
   type SimRequestRecord,
   type SimSizes,
-} from '../../libs/graph-sim/index.js';
+} from '#libs/graph-sim';
 import { startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 
 /** The client secret the test sims accept; tenants made with it can sign in. */

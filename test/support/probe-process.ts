@@ -10,8 +10,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
-import { parseConfig } from '../../libs/common/config/index.js';
-import { OperationRunsService } from '../../libs/operation-runs/index.js';
+import { parseConfig } from '#libs/common/config';
+import { OperationRunsService } from '#libs/operation-runs';
 import { AppModule } from '../../src/app.module.js';
 import { BOOT_VARIANTS } from './broken-run-types.js';
 import { ProbeRunsModule } from './probe-runs.module.js';

@@ -9,7 +9,7 @@ import {
   RequireTenantCapability,
   ResolvedScope,
   type RecordScope,
-} from '../../libs/authz/index.js';
+} from '#libs/authz';
 import {
   defineRunType,
   HandlesRun,
@@ -25,7 +25,7 @@ import {
   type RunHandler,
   type RunStartAnswer,
   type StartedRunDto,
-} from '../../libs/operation-runs/index.js';
+} from '#libs/operation-runs';
 
 /** What a probe run does when executed: enough knobs to reach every outcome. */
 export interface ProbeWork {

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { parseConfig, type AppConfig } from '../../libs/common/config/index.js';
+import { parseConfig, type AppConfig } from '#libs/common/config';
 import type { AppModuleOptions } from '../../src/app.module.js';
 import { createApp } from '../../src/app.factory.js';
 import { createTestDatabase, type TestDatabase } from './database.js';

@@ -8,7 +8,7 @@ import {
   WorkspacesService,
   type Role,
   type Tenant,
-} from '../../libs/tenancy/index.js';
+} from '#libs/tenancy';
 
 export interface TestUser {
   id: string;

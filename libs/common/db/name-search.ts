@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, pageOf, prefixPattern, type Page } from '../pagination.js';
+import { decodeCursor, pageOf, prefixPattern, type Page } from '#libs/common/pagination';
 import { SqlConditions } from './sql-conditions.js';
 
 export interface NameSearch {

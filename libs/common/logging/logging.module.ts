@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type LoggerOptions } from 'pino';
-import type { AppConfig } from '../config/index.js';
-import { redact, redactDeep } from '../redaction/index.js';
+import type { AppConfig } from '#libs/common/config';
+import { redact, redactDeep } from '#libs/common/redaction';
 
 /** Structured fields whose values are never logged, whatever their content. */
 const SECRET_FIELDS = [

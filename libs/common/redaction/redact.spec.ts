@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import pino from 'pino';
-import { parseConfig } from '../config/index.js';
-import { loggerOptions } from '../logging/index.js';
+import { parseConfig } from '#libs/common/config';
+import { loggerOptions } from '#libs/common/logging';
 import { redact, sanitizeMessage } from './redact.js';
 
 describe('redact', () => {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bull';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 
 /**
  * Bull on Redis, shared by every queue. Families only call `BullModule.registerQueue`; the

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { PageQueryDto } from '../../common/pagination.js';
+import { PageQueryDto } from '#libs/common/pagination';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { RUN_OUTCOMES, RUN_STATUSES, type RunOutcome, type RunStatus } from '../run-types.js';

@@ -12,8 +12,8 @@ import {
   ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireTenantCapability, type Capability } from '../../authz/index.js';
-import { CommonError, CommonErrorCode } from '../../common/errors/index.js';
+import { RequireTenantCapability, type Capability } from '#libs/authz';
+import { CommonError, CommonErrorCode } from '#libs/common/errors';
 import type { StartedRun } from '../operation-runs.service.js';
 import { OperationRunDto, StartedRunDto } from './operation-run.dto.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '../../common/db/index.js';
+import type { Tx } from '#libs/common/db';
 import type { Actor } from '../actor.js';
 
 export interface AuditEvent {

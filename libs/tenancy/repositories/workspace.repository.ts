@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import type { Tx } from '../../common/db/index.js';
+import type { Tx } from '#libs/common/db';
 import { WorkspaceEntity } from '../entities/workspace.entity.js';
 
 @Injectable()

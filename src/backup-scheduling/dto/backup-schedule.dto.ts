@@ -12,9 +12,9 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { ListRunsQueryDto } from '../../../libs/operation-runs/index.js';
+import { ListRunsQueryDto } from '#libs/operation-runs';
 import type { BackupSchedule, OverlapPolicy } from '../backup-schedules.repository.js';
-import { POLICY_TYPE_NAMES, type PolicyType } from '../../inventory/index.js';
+import { POLICY_TYPE_NAMES, type PolicyType } from '#libs/policies';
 
 export class CreateBackupScheduleDto {
   @ApiProperty({ example: 'Nightly', maxLength: 200 })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { PageQueryDto } from '../../../libs/common/pagination.js';
-import { POLICY_TYPE_NAMES, type PolicyType } from '../../inventory/index.js';
+import { PageQueryDto } from '#libs/common/pagination';
+import { POLICY_TYPE_NAMES, type PolicyType } from '#libs/policies';
 import { DRIFT_CHANGES, type DriftChange, type DriftFinding } from '../drift-finding.repository.js';
 
 export class StartDriftDto {

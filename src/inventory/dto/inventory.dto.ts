@@ -8,10 +8,10 @@ import {
   IsUUID,
   MaxLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../../libs/common/pagination.js';
+import { PageQueryDto } from '#libs/common/pagination';
 import type { InventoryItem } from '../inventory.repository.js';
 import type { PolicyVersion, PolicyVersionSummary } from '../policy-version.repository.js';
-import { POLICY_TYPE_NAMES, type PolicyType } from '../policy-types.js';
+import { POLICY_TYPE_NAMES, type PolicyType } from '#libs/policies';
 
 export class StartInventorySyncDto {
   @ApiPropertyOptional({

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ALL_CAPABILITIES, type Capability } from '../../../libs/authz/index.js';
-import { ROLES, type Role } from '../../../libs/tenancy/index.js';
+import { ALL_CAPABILITIES, type Capability } from '#libs/authz';
+import { ROLES, type Role } from '#libs/tenancy';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

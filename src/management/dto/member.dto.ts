@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
-import { ROLES, type Role } from '../../../libs/tenancy/index.js';
-import type { Membership } from '../../../libs/tenancy/index.js';
+import { ROLES, type Role } from '#libs/tenancy';
+import type { Membership } from '#libs/tenancy';
 
 export class AddMemberDto {
   @ApiProperty({ format: 'uuid' })

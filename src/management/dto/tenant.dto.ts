@@ -1,6 +1,6 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, IsUUID, MaxLength } from 'class-validator';
-import type { Tenant } from '../../../libs/tenancy/index.js';
+import type { Tenant } from '#libs/tenancy';
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'Contoso Ltd', maxLength: 200 })

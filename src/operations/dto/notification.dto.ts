@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Notification } from '../../../libs/operation-runs/index.js';
+import type { Notification } from '#libs/operation-runs';
 
 export class NotificationDto {
   @ApiProperty() id!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { NameSearchQueryDto } from '../../../libs/common/pagination.js';
+import { NameSearchQueryDto } from '#libs/common/pagination';
 import {
   ROLE_SOURCES,
   type RoleDefinition,

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { CommonError, CommonErrorCode } from './errors/index.js';
+import { CommonError, CommonErrorCode } from '#libs/common/errors';
 
 /** `limit` (1–200, default 50) and `cursor` (the `nextCursor` of the previous page). */
 export class PageQueryDto {

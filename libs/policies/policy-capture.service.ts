@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { GraphItem, TenantGraph } from '../../libs/graph/index.js';
+import type { GraphItem, TenantGraph } from '#libs/graph';
 import { contentHash } from './policy-content.js';
 import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { StartedRun } from '../../libs/operation-runs/index.js';
+import type { StartedRun } from '#libs/operation-runs';
 
 /** Work a tick hands out: creates the runs that are due at `now` (and only creates them). */
 export interface TickSource {

@@ -1,4 +1,4 @@
-import type { GraphItem, ResourceWithRelated } from '../../libs/graph/index.js';
+import type { GraphItem, ResourceWithRelated } from '#libs/graph';
 
 /**
  * The Intune policy types TenantOps keeps an inventory of, each read from one Graph resource of

@@ -1,4 +1,4 @@
-import { isUuid, pooledRandomBytes, uuidv7 } from './ids.js';
+import { isUuid, pooledRandomBytes, uuidv7 } from './index.js';
 
 describe('uuidv7', () => {
   it('makes distinct version-7 UUIDs whose first 48 bits are the time in milliseconds', () => {

@@ -1,0 +1,3 @@
+export * from './fire-times.js';
+export * from './scheduling.module.js';
+export * from './tick.registry.js';
