@@ -23,8 +23,8 @@ beforeAll(async () => {
 afterAll(() => close?.());
 
 /** A tenant that signs in to the sim, with few policies (fast backups). */
-async function tenant(clientSecret = SIM_CLIENT_SECRET): Promise<Tenant> {
-  const made = await workspace.tenant({ clientSecret });
+async function tenant(clientSecret = SIM_CLIENT_SECRET, owner = workspace): Promise<Tenant> {
+  const made = await owner.tenant({ clientSecret });
   await sim.control.sizes(made.entraTenantId, { policies: 2 });
   return made;
 }
@@ -262,7 +262,10 @@ describe('a fire that should not run when it executes', () => {
 
 describe('after scheduled runs', () => {
   it('retention keeps exactly keepLast sets, and the daily purge deletes the expired ones', async () => {
-    const { id: tenantId } = await tenant();
+    // The purge is per workspace: this test's own, so that no other test's sets are counted.
+    const ownWorkspace = await t.world.workspace();
+    const owner = await ownWorkspace.member('owner');
+    const { id: tenantId } = await tenant(SIM_CLIENT_SECRET, ownWorkspace);
     const schedule = await createSchedule(t, tenantId, owner.token, { keepLast: 2 });
     await oweFiresFrom(t, schedule.id, '2026-06-06T10:00:00Z');
     const setIds: string[] = [];
@@ -289,7 +292,7 @@ describe('after scheduled runs', () => {
     expect(purge).toBeDefined();
     expect(await waitForRun(t.http, owner.token, purge!.id)).toMatchObject({
       outcome: 'succeeded',
-      workspaceId: workspace.id,
+      workspaceId: ownWorkspace.id,
       summaryCounts: { deleted: 1 },
     });
     expect(

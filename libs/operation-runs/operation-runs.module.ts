@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, type OnModuleInit, type Provider } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, Reflector } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bull';
 import { AuthzModule, RecordScopeRegistry } from '#libs/authz';
 import { isUuid } from '#libs/common/ids';
@@ -9,7 +9,7 @@ import { OperationRunRepository } from './operation-run.repository.js';
 import { OperationRunsService } from './operation-runs.service.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunExecutor } from './run-executor.js';
-import { RUN_HANDLER, type RunHandler } from './run-handler.js';
+import { RunHandlerExplorer } from './run-handler.explorer.js';
 import { RunLivenessService } from './run-liveness.service.js';
 import { RunRetentionService } from './run-retention.service.js';
 import { RunTypeRegistry } from './run-type.registry.js';
@@ -36,9 +36,6 @@ export class OperationRunsModule implements OnModuleInit {
     private readonly registry: RunTypeRegistry,
     private readonly runs: OperationRunRepository,
     private readonly records: RecordScopeRegistry,
-    private readonly discovery: DiscoveryService,
-    private readonly reflector: Reflector,
-    private readonly executor: RunExecutor,
   ) {}
 
   static forRoot(options: OperationRunsOptions): DynamicModule {
@@ -51,6 +48,7 @@ export class OperationRunsModule implements OnModuleInit {
         OperationRunsService,
         RunDispatcher,
         RunExecutor,
+        RunHandlerExplorer,
         RunLivenessService,
         RunRetentionService,
         NotificationRepository,
@@ -89,7 +87,6 @@ export class OperationRunsModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.bindHandlers();
     this.records.register('run', 'Operation run', async (id) => {
       const scope = isUuid(id) ? await this.runs.findScope(id) : null;
       // System-wide runs belong to no workspace: nobody's to view through the API.
@@ -100,24 +97,5 @@ export class OperationRunsModule implements OnModuleInit {
         capability: this.registry.find(scope.type)?.capability,
       };
     });
-  }
-
-  /** Every registered type has exactly one handler, and every handler a registered type. */
-  private bindHandlers(): void {
-    const handlers = new Map<string, RunHandler>();
-    for (const wrapper of this.discovery.getProviders()) {
-      if (!wrapper.metatype || !wrapper.instance) continue;
-      const type = this.reflector.get<string | undefined>(RUN_HANDLER, wrapper.metatype);
-      if (!type) continue;
-      if (handlers.has(type)) throw new Error(`Run type "${type}" has two handlers.`);
-      if (!this.registry.find(type))
-        throw new Error(`Handler for unregistered run type "${type}".`);
-      handlers.set(type, wrapper.instance as RunHandler);
-    }
-    const missing = this.registry.all().filter((definition) => !handlers.has(definition.type));
-    if (missing.length) {
-      throw new Error(`Run types without a handler: ${missing.map((d) => d.type).join(', ')}.`);
-    }
-    this.executor.setHandlers(handlers);
   }
 }

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { TransactionRunner } from '#libs/common/db';
 import type { Actor } from './actor.js';
 import { ApiTokenRepository, type TokenHolder } from './repositories/api-token.repository.js';
-import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { AuditService } from './audit.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
 
@@ -42,7 +42,7 @@ export class ApiTokensService {
     private readonly transactions: TransactionRunner,
     private readonly tokens: ApiTokenRepository,
     private readonly users: UserRepository,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
   ) {
     this.holders = new TtlCache(config.authCacheSeconds);
   }

@@ -8,6 +8,7 @@ import { UserEntity } from './entities/user.entity.js';
 import { WorkspaceEntity } from './entities/workspace.entity.js';
 import { ProviderSecretCipher } from './provider-secret.cipher.js';
 import { ApiTokenRepository } from './repositories/api-token.repository.js';
+import { AuditService } from './audit.service.js';
 import { AuditLogRepository } from './repositories/audit-log.repository.js';
 import { MembershipRepository } from './repositories/membership.repository.js';
 import { TenantRepository } from './repositories/tenant.repository.js';
@@ -35,12 +36,13 @@ import { WorkspacesService } from './workspaces.service.js';
     ApiTokenRepository,
     TenantRepository,
     AuditLogRepository,
+    AuditService,
     ProviderSecretCipher,
     WorkspacesService,
     UsersService,
     ApiTokensService,
     TenantsService,
   ],
-  exports: [WorkspacesService, UsersService, ApiTokensService, TenantsService, AuditLogRepository],
+  exports: [WorkspacesService, UsersService, ApiTokensService, TenantsService, AuditService],
 })
 export class TenancyModule {}

@@ -7,7 +7,7 @@ import { CommonError, CommonErrorCode, RecordNotFoundError } from '#libs/common/
 import type { Actor } from './actor.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
 import { ProviderSecretCipher } from './provider-secret.cipher.js';
-import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { AuditService } from './audit.service.js';
 import { TenantRepository, type TenantChanges } from './repositories/tenant.repository.js';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
 
@@ -57,7 +57,7 @@ export class TenantsService {
     private readonly transactions: TransactionRunner,
     private readonly tenants: TenantRepository,
     private readonly cipher: ProviderSecretCipher,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
   ) {
     this.scopes = new TtlCache(config.authCacheSeconds);
   }

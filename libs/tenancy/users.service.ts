@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '#libs/common/db';
 import type { Actor } from './actor.js';
-import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { AuditService } from './audit.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
 
@@ -17,7 +17,7 @@ export class UsersService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly users: UserRepository,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
   ) {}
 
   create(email: string, name: string, actor: Actor): Promise<User> {

@@ -5,7 +5,7 @@ import {
   MembershipRepository,
   type MembershipWithWorkspace,
 } from './repositories/membership.repository.js';
-import { AuditLogRepository } from './repositories/audit-log.repository.js';
+import { AuditService } from './audit.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { WorkspaceRepository } from './repositories/workspace.repository.js';
 import type { Role } from './roles.js';
@@ -26,7 +26,7 @@ export class WorkspacesService {
     private readonly workspaces: WorkspaceRepository,
     private readonly users: UserRepository,
     private readonly memberships: MembershipRepository,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
   ) {}
 
   create(name: string, actor: Actor): Promise<{ id: string; name: string; createdAt: Date }> {

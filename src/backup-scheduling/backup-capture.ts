@@ -1,19 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { GraphClient } from '#libs/graph';
+import { GraphClient, GraphUnauthorizedError, isItemFailure } from '#libs/graph';
+import type { RunContext } from '#libs/operation-runs';
 import {
   POLICY_TYPES,
   PolicyCaptureService,
   selectedPolicyTypes,
-  type CaptureOutcome,
+  type CapturedPolicy,
   type PolicyRef,
-  type PolicyType,
 } from '#libs/policies';
+import { skipWhenUnusable } from './backup-skips.js';
+
+/** Policies captured per round: bounds memory and lets a cancel land between rounds. */
+const CAPTURE_BATCH = 50;
 
 /**
  * What a backup reads from Graph: the policies of the selected types (listed live, not from the
- * inventory, so a backup is whole even before a first inventory sync), captured by the
- * inventory's {@link PolicyCaptureService} — the same content, assignments and hash as policy
- * versions.
+ * inventory, so a backup is whole even before a first inventory sync), captured by the shared
+ * {@link PolicyCaptureService} — the same content, assignments and hash as policy versions.
  */
 @Injectable()
 export class BackupCapture {
@@ -34,9 +37,37 @@ export class BackupCapture {
     return refs;
   }
 
-  captureMany(tenantId: string, refs: readonly PolicyRef[]): Promise<CaptureOutcome[]> {
-    return this.capture.captureMany(this.graph.forTenant(tenantId), refs);
+  /**
+   * Captures the policies, counting each in the run; a policy that Graph refuses (not found,
+   * forbidden…) is a failed item, and an unusable tenant skips the run ({@link skipWhenUnusable}).
+   */
+  async captureAll(
+    run: RunContext,
+    tenantId: string,
+    refs: () => Promise<PolicyRef[]>,
+  ): Promise<CapturedPolicy[]> {
+    const policies = await refs().catch(skipWhenUnusable);
+    const graph = this.graph.forTenant(tenantId);
+    const items: CapturedPolicy[] = [];
+    for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
+      run.throwIfInterrupted();
+      const outcomes = await this.capture
+        .captureMany(graph, policies.slice(start, start + CAPTURE_BATCH))
+        .catch(skipWhenUnusable);
+      for (const outcome of outcomes) {
+        run.increment('total');
+        if (outcome.ok) {
+          items.push(outcome.policy);
+          run.increment('succeeded');
+          continue;
+        }
+        const { error, ref } = outcome;
+        if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
+        if (!isItemFailure(error) || error.retryable) throw error;
+        run.increment('failed');
+        run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
+      }
+    }
+    return items;
   }
 }
-
-export type { PolicyRef, PolicyType };

@@ -9,7 +9,7 @@ import {
   type RunPage,
   type StartedRun,
 } from '#libs/operation-runs';
-import { AuditLogRepository, type Actor } from '#libs/tenancy';
+import { AuditService, type Actor } from '#libs/tenancy';
 import { FireSchedule, FireScheduleError } from '#libs/scheduling';
 import { BackupSchedulingError, BackupSchedulingErrorCode } from './backup-scheduling.errors.js';
 import {
@@ -42,7 +42,7 @@ export class BackupSchedulesService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly schedules: BackupScheduleRepository,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
     private readonly runs: OperationRunsService,
   ) {}
 

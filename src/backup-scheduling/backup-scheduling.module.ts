@@ -8,12 +8,10 @@ import { InventoryModule } from '../inventory/index.js';
 import { BackupCapture } from './backup-capture.js';
 import { BackupScheduleFiring } from './backup-schedule-firing.js';
 import { BACKUP_RUN_TYPES, PURGE_EVERY_MS } from './backup-scheduling.run-types.js';
-import {
-  BackupPurgeProcessor,
-  BackupRetentionProcessor,
-  BackupScheduleRunProcessor,
-  BackupSetAddPoliciesProcessor,
-} from './backup-scheduling.processor.js';
+import { BackupPurgeProcessor } from './backup-purge.processor.js';
+import { BackupRetentionProcessor } from './backup-retention.processor.js';
+import { BackupScheduleRunProcessor } from './backup-schedule-run.processor.js';
+import { BackupSetAddPoliciesProcessor } from './backup-set-add-policies.processor.js';
 import { BackupSchedulesController } from './backup-schedules.controller.js';
 import { BackupScheduleRepository } from './backup-schedules.repository.js';
 import { BackupSchedulesService } from './backup-schedules.service.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal, RecordScope } from '#libs/authz';
 import { TransactionRunner } from '#libs/common/db';
 import { RecordNotFoundError } from '#libs/common/errors';
-import { AuditLogRepository, type Actor } from '#libs/tenancy';
+import { AuditService, type Actor } from '#libs/tenancy';
 import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
 import { InventoryService } from '../inventory/index.js';
 import {
@@ -17,7 +17,7 @@ export class BackupSetsService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly sets: BackupSetRepository,
-    private readonly audit: AuditLogRepository,
+    private readonly audit: AuditService,
     private readonly runs: OperationRunsService,
     private readonly inventory: InventoryService,
   ) {}

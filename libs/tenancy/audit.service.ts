@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '#libs/common/db';
+import { AuditLogRepository, type AuditEvent } from './repositories/audit-log.repository.js';
+
+/** The audit log, as every module writes to it: one entry per mutation, in its transaction. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly log: AuditLogRepository) {}
+
+  /** Written inside the mutation's own transaction: no change without its entry, and vice versa. */
+  record(event: AuditEvent, tx: Tx): Promise<void> {
+    return this.log.record(event, tx);
+  }
+}
