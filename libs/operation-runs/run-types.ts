@@ -25,7 +25,7 @@ export type IdentityScope = (typeof IDENTITY_SCOPES)[number];
  * The inputs of each run type, by type name. Families add their types by augmentation:
  *
  * ```ts
- * declare module '../../libs/operation-runs/index.js' {
+ * declare module '#libs/operation-runs' {
  *   interface RunTypeInputs { inventory_sync: { policyTypes: string[] } }
  * }
  * ```

@@ -1,7 +1,7 @@
 import { Capability } from '#libs/authz';
 import { defineRunType, type Json } from '#libs/operation-runs';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     /**
      * A manual start names the schedule (and `retryOf`, the failed run it retries); the

@@ -1,7 +1,7 @@
 import { Capability } from '#libs/authz';
 import { defineRunType } from '#libs/operation-runs';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     entra_group_sync: Record<string, never>;
   }

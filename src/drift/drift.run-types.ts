@@ -1,7 +1,7 @@
 import { Capability } from '#libs/authz';
 import { defineRunType } from '#libs/operation-runs';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     /** Two succeeded inventory syncs of the tenant, resolved when the run is started. */
     drift_generate_findings: { baselineRunId: string; currentRunId: string };

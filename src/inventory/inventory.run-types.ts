@@ -2,7 +2,7 @@ import { Capability } from '#libs/authz';
 import { defineRunType } from '#libs/operation-runs';
 import type { PolicyType } from '#libs/policies';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     /** The selected types, sorted (every type when none was selected). */
     inventory_sync: { policyTypes: PolicyType[] };

@@ -1,7 +1,7 @@
 import { Capability } from '#libs/authz';
 import { defineRunType } from '#libs/operation-runs';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     /** `slot`: the start of the period this run is the duty of (ISO, UTC). */
     runs_sweep: { slot: string };

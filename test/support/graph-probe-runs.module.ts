@@ -9,7 +9,7 @@ import {
   type RunHandler,
 } from '#libs/operation-runs';
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     probe_graph: { key: string; resource: GraphResource };
   }

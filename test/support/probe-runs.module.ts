@@ -41,7 +41,7 @@ export interface ProbeWork {
 }
 type ProbeInputs = { key: string; work?: ProbeWork };
 
-declare module '../../libs/operation-runs/run-types.js' {
+declare module '#libs/operation-runs' {
   interface RunTypeInputs {
     probe_active: ProbeInputs;
     probe_request: ProbeInputs;
