@@ -17,8 +17,23 @@ export interface RelatedContract {
 export interface WriteActions {
   /** POST to the collection. Not idempotent: retried only when Graph surely did not act. */
   create?: true;
+  /**
+   * Changes one item in place: `PATCH /{id}` with the changed properties, or `PUT /{id}` with the
+   * whole item (the settings catalog, whose settings are replaced with the item). Idempotent.
+   */
+  update?: 'PATCH' | 'PUT';
   /** POST `/{id}/assign` with the body property that carries the assignments (idempotent). */
   assign?: { bodyProperty: string };
+  /**
+   * Related collections an item's content is written to after the item, one POST each
+   * (an administrative template's definition values). Not idempotent.
+   */
+  createRelated?: readonly string[];
+  /**
+   * `GET /{id}/getOmaSettingPlainTextValue(secretReferenceValueId='…')`: the plain value of an
+   * encrypted custom (OMA-URI) setting, which the item itself only names.
+   */
+  omaSettingPlainTextValue?: true;
 }
 
 export interface GraphContract {
@@ -38,7 +53,11 @@ export interface GraphContract {
 }
 
 const assignments: RelatedContract = { path: 'assignments' };
-const creatableAssignable = { create: true, assign: { bodyProperty: 'assignments' } } as const;
+const writable = {
+  create: true,
+  update: 'PATCH',
+  assign: { bodyProperty: 'assignments' },
+} as const;
 
 export const GRAPH_CONTRACTS = {
   deviceConfigurations: {
@@ -47,7 +66,7 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
     pageSize: 100,
     related: { assignments },
-    actions: creatableAssignable,
+    actions: { ...writable, omaSettingPlainTextValue: true },
   },
   configurationPolicies: {
     // Settings catalog: beta only, and Graph pages it by 25 whatever `$top` asks.
@@ -56,7 +75,7 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'name', 'description', 'platforms', 'technologies', 'lastModifiedDateTime'],
     pageSize: 25,
     related: { settings: { path: 'settings', pageSize: 25 }, assignments },
-    actions: creatableAssignable,
+    actions: { ...writable, update: 'PUT' },
   },
   deviceCompliancePolicies: {
     path: '/deviceManagement/deviceCompliancePolicies',
@@ -65,7 +84,7 @@ export const GRAPH_CONTRACTS = {
     pageSize: 100,
     expand: 'scheduledActionsForRule($expand=scheduledActionConfigurations)',
     related: { assignments },
-    actions: creatableAssignable,
+    actions: writable,
   },
   groupPolicyConfigurations: {
     // Administrative templates: beta only; the settings are definition values.
@@ -77,7 +96,7 @@ export const GRAPH_CONTRACTS = {
       definitionValues: { path: 'definitionValues', expand: 'definition' },
       assignments,
     },
-    actions: creatableAssignable,
+    actions: { ...writable, createRelated: ['definitionValues'] },
   },
   iosManagedAppProtections: {
     path: '/deviceAppManagement/iosManagedAppProtections',
@@ -85,7 +104,7 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
     pageSize: 100,
     related: { assignments },
-    actions: creatableAssignable,
+    actions: writable,
   },
   androidManagedAppProtections: {
     path: '/deviceAppManagement/androidManagedAppProtections',
@@ -93,7 +112,7 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
     pageSize: 100,
     related: { assignments },
-    actions: creatableAssignable,
+    actions: writable,
   },
   deviceEnrollmentConfigurations: {
     path: '/deviceManagement/deviceEnrollmentConfigurations',
@@ -101,7 +120,7 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'priority'],
     pageSize: 100,
     related: { assignments },
-    actions: { create: true, assign: { bodyProperty: 'enrollmentConfigurationAssignments' } },
+    actions: { ...writable, assign: { bodyProperty: 'enrollmentConfigurationAssignments' } },
   },
   groups: {
     path: '/groups',
@@ -136,6 +155,9 @@ export type ResourceWithRelated = {
 }[GraphResource];
 export type CreatableResource = {
   [R in GraphResource]: Contracts[R] extends { actions: { create: true } } ? R : never;
+}[GraphResource];
+export type UpdatableResource = {
+  [R in GraphResource]: Contracts[R] extends { actions: { update: string } } ? R : never;
 }[GraphResource];
 export type AssignableResource = {
   [R in GraphResource]: Contracts[R] extends { actions: { assign: object } } ? R : never;

@@ -12,7 +12,7 @@ import { backoffMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
 /** One Graph request, built by the client from a contract. */
 export interface GraphCall {
   tenantId: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   url: string;
   body?: unknown;
   /** May be sent again after a failure Graph might have acted on (reads, assign); a create not. */

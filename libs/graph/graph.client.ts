@@ -5,6 +5,7 @@ import type {
   GraphResource,
   RelatedOf,
   ResourceWithRelated,
+  UpdatableResource,
 } from './graph-contracts.js';
 
 /** One Graph object as Graph sends it; the contract says which properties to expect. */
@@ -50,8 +51,19 @@ export interface TenantGraph {
     related: RelatedOf<R>,
   ): Promise<GraphItem[]>;
   create(resource: CreatableResource, body: Record<string, unknown>): Promise<GraphItem>;
+  /** Changes one item in place (`PATCH`, or `PUT` of the whole item, as the contract says). */
+  update(resource: UpdatableResource, id: string, body: Record<string, unknown>): Promise<void>;
+  /** Writes one item of a related collection (an administrative template's definition value). */
+  createRelated(
+    resource: GraphResource,
+    id: string,
+    related: string,
+    body: Record<string, unknown>,
+  ): Promise<GraphItem>;
   /** Replaces the item's assignments (Graph's `assign` action). */
   assign(resource: AssignableResource, id: string, assignments: unknown[]): Promise<void>;
+  /** The plain value of an encrypted custom (OMA-URI) setting of a device configuration. */
+  omaSettingPlainTextValue(id: string, secretReferenceValueId: string): Promise<string>;
   /**
    * Starts a delta sync (no link) or continues one from the stored `deltaLink`. `onPage` hears of
    * each page read (its entry count) — progress for long rounds; what it throws ends the round.

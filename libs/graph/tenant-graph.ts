@@ -7,6 +7,7 @@ import {
   type GraphContract,
   type GraphResource,
   type RelatedContract,
+  type UpdatableResource,
 } from './graph-contracts.js';
 import type {
   DeltaResult,
@@ -105,6 +106,52 @@ export class HttpTenantGraph implements TenantGraph {
     if (!contract.actions?.create)
       throw new GraphContractError(`"${resource}" declares no create.`);
     return this.send({ method: 'POST', url: this.url(contract, ''), body, idempotent: false });
+  }
+
+  async update(
+    resource: UpdatableResource,
+    id: string,
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const contract = contractOf(resource);
+    const method = contract.actions?.update;
+    if (!method) throw new GraphContractError(`"${resource}" declares no update.`);
+    await this.send({ method, url: this.url(contract, `/${encodeURIComponent(id)}`), body });
+  }
+
+  async createRelated(
+    resource: GraphResource,
+    id: string,
+    related: string,
+    body: Record<string, unknown>,
+  ): Promise<GraphItem> {
+    const contract = contractOf(resource);
+    if (!contract.actions?.createRelated?.includes(related)) {
+      throw new GraphContractError(`"${resource}" declares no create of "${related}".`);
+    }
+    const { path } = relatedOf(resource, related);
+    return this.send({
+      method: 'POST',
+      url: this.url(contract, `/${encodeURIComponent(id)}/${path}`),
+      body,
+      idempotent: false,
+    });
+  }
+
+  async omaSettingPlainTextValue(id: string, secretReferenceValueId: string): Promise<string> {
+    const contract = contractOf('deviceConfigurations');
+    const escaped = secretReferenceValueId.replace(/'/g, "''");
+    const answer = await this.send<{ value?: unknown }>({
+      method: 'GET',
+      url: this.url(
+        contract,
+        `/${encodeURIComponent(id)}/getOmaSettingPlainTextValue(secretReferenceValueId='${encodeURIComponent(escaped)}')`,
+      ),
+    });
+    if (typeof answer.value !== 'string') {
+      throw new GraphContractError('getOmaSettingPlainTextValue answered without a value.');
+    }
+    return answer.value;
   }
 
   async assign(resource: AssignableResource, id: string, assignments: unknown[]): Promise<void> {
