@@ -149,7 +149,10 @@ export class SimGraph {
     const item = request.tenant.item(resource, request.params.id);
     if (!item) return notFound(request, resource);
     let related = request.tenant.relatedItems(resource, item.id, name);
-    if (name === 'definitionValues' && request.url.searchParams.get('$expand') !== 'definition') {
+    if (
+      name === 'definitionValues' &&
+      !(request.url.searchParams.get('$expand') ?? '').split(',').includes('definition')
+    ) {
       related = related.map(({ definition: _definition, ...rest }) => rest as SimItem);
     }
     return this.list(request, `${resource}/${name}`, related);

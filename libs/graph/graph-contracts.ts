@@ -93,7 +93,10 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime'],
     pageSize: 100,
     related: {
-      definitionValues: { path: 'definitionValues', expand: 'definition' },
+      definitionValues: {
+        path: 'definitionValues',
+        expand: 'definition,presentationValues($expand=presentation)',
+      },
       assignments,
     },
     actions: { ...writable, createRelated: ['definitionValues'] },

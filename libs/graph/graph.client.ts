@@ -33,6 +33,8 @@ export type DeltaResult =
 
 /** Graph as one tenant's app registration sees it, limited to the contract registry. */
 export interface TenantGraph {
+  /** The TenantOps tenant whose app registration this is. */
+  readonly tenantId: string;
   /** One page of a collection (`$select`, `$top` from the contract). */
   list(resource: GraphResource, options?: PageOptions): Promise<GraphPage>;
   /** Every item of a collection, following `@odata.nextLink` until Graph sends none. */

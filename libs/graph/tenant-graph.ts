@@ -55,7 +55,7 @@ export class HttpTenantGraph implements TenantGraph {
   private credentials?: Promise<ProviderCredentials>;
 
   constructor(
-    private readonly tenantId: string,
+    readonly tenantId: string,
     private readonly deps: TenantGraphDependencies,
   ) {}
 

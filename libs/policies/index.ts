@@ -2,3 +2,5 @@ export * from './policies.module.js';
 export * from './policy-capture.service.js';
 export * from './policy-content.js';
 export * from './policy-types.js';
+export * from './policy-writes.js';
+export * from './policy-secrets.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { GraphItem, TenantGraph } from '#libs/graph';
+import { GraphError, type GraphItem, type TenantGraph } from '#libs/graph';
 import { contentHash } from './policy-content.js';
+import { PolicySecretCipher, SECRET_MARK, type CapturedSecret } from './policy-secrets.js';
 import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
 
 /** One policy to capture: its type and its Graph id. */
@@ -46,10 +47,12 @@ function withoutBookkeeping(item: GraphItem): Record<string, unknown> {
  */
 @Injectable()
 export class PolicyCaptureService {
+  constructor(private readonly secrets: PolicySecretCipher) {}
+
   async capture(graph: TenantGraph, ref: PolicyRef): Promise<CapturedPolicy> {
     const { resource } = POLICY_TYPES[ref.policyType];
     const [item, assignments, settings, definitionValues] = await Promise.all([
-      graph.get(resource, ref.graphId),
+      graph.get(resource, ref.graphId).then((item) => this.withSecrets(graph, ref, item)),
       graph.listAllRelated(resource, ref.graphId, 'assignments'),
       ref.policyType === 'settings_catalog'
         ? graph.listAllRelated('configurationPolicies', ref.graphId, 'settings')
@@ -71,6 +74,42 @@ export class PolicyCaptureService {
       assignments: cleanAssignments,
       contentHash: contentHash({ content, assignments: cleanAssignments }),
     };
+  }
+
+  /**
+   * A device configuration's encrypted custom (OMA-URI) values, read in the clear through
+   * `getOmaSettingPlainTextValue` and sealed at once: a restore must write the value itself, as
+   * Graph refuses the reference it reads back. A value Graph will not give (the permission is
+   * missing, the reference is gone) is kept as not captured; a retryable failure fails the capture.
+   */
+  private async withSecrets(
+    graph: TenantGraph,
+    ref: PolicyRef,
+    item: GraphItem,
+  ): Promise<GraphItem> {
+    if (ref.policyType !== 'device_configuration' || !Array.isArray(item.omaSettings)) return item;
+    const omaSettings = await Promise.all(
+      item.omaSettings.map(async (setting: Record<string, unknown>) => {
+        const reference = setting.secretReferenceValueId;
+        if (setting.isEncrypted !== true || typeof reference !== 'string') return setting;
+        return { ...setting, value: await this.readSecret(graph, item.id, reference) };
+      }),
+    );
+    return { ...item, omaSettings };
+  }
+
+  private async readSecret(
+    graph: TenantGraph,
+    policyId: string,
+    reference: string,
+  ): Promise<CapturedSecret> {
+    try {
+      const plain = await graph.omaSettingPlainTextValue(policyId, reference);
+      return this.secrets.seal(plain, graph.tenantId);
+    } catch (error) {
+      if (error instanceof GraphError && !error.retryable) return { [SECRET_MARK]: null };
+      throw error;
+    }
   }
 
   /**

@@ -1,11 +1,30 @@
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import { ODATA_TYPES, shapeOf } from '#libs/graph';
+import { isCapturedSecret, SECRET_MARK } from './policy-secrets.js';
+
+/**
+ * The properties Microsoft's definitions mark read-only (or Intune sets) wherever they appear:
+ * what a write cannot carry, so what the same policy written again may not keep.
+ */
+function readOnlyEverywhere(): Set<string> {
+  const readOnly = new Set<string>();
+  const writable = new Set<string>();
+  for (const type of ODATA_TYPES) {
+    for (const [name, property] of Object.entries(shapeOf(type)!.properties)) {
+      (property.readOnly ? readOnly : writable).add(name);
+    }
+  }
+  return new Set([...readOnly].filter((name) => !writable.has(name)));
+}
 
 /**
  * Properties that change without the policy changing: Graph-assigned ids, timestamps, version
- * counters and OData bookkeeping. They are left out of what is compared and hashed.
+ * counters, everything read-only, and OData bookkeeping. They are left out of what is compared
+ * and hashed, so a policy restored from its capture hashes as the capture did.
  */
 const NOISE = new Set([
+  ...readOnlyEverywhere(),
   'id',
   'version',
   'createdDateTime',
@@ -25,10 +44,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The content of a policy as compared and hashed: noise removed at every depth and every array
- * sorted (Graph returns assignments and settings in no guaranteed order).
+ * The content of a policy as compared and hashed: noise removed at every depth, every array
+ * sorted (Graph returns assignments and settings in no guaranteed order), and a captured secret
+ * reduced to its keyed digest (its ciphertext differs at every capture).
  */
 export function normalizeContent(value: unknown): NormalizedValue {
+  if (isCapturedSecret(value)) return { [SECRET_MARK]: value[SECRET_MARK]?.digest ?? null };
   if (Array.isArray(value)) {
     return value
       .map(normalizeContent)

@@ -1,3 +1,4 @@
+import { withoutSecrets } from '#libs/policies';
 import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -66,7 +67,9 @@ export class BackupSetWithItemsDto extends BackupSetDto {
   @ApiProperty({ type: [BackupSetItemDto] }) items!: BackupSetItemDto[];
 
   static withItems(set: BackupSet, items: BackupSetItem[]): BackupSetWithItemsDto {
-    return Object.assign(new BackupSetWithItemsDto(), set, { items });
+    // A captured secret is never shown, not even sealed.
+    const shown = items.map((item) => ({ ...item, content: withoutSecrets(item.content) }));
+    return Object.assign(new BackupSetWithItemsDto(), set, { items: shown });
   }
 }
 

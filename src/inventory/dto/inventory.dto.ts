@@ -11,7 +11,7 @@ import {
 import { PageQueryDto } from '#libs/common/pagination';
 import type { InventoryItem } from '../inventory.repository.js';
 import type { PolicyVersion, PolicyVersionSummary } from '../policy-version.repository.js';
-import { POLICY_TYPE_NAMES, type PolicyType } from '#libs/policies';
+import { POLICY_TYPE_NAMES, withoutSecrets, type PolicyType } from '#libs/policies';
 
 export class StartInventorySyncDto {
   @ApiPropertyOptional({
@@ -130,7 +130,10 @@ export class PolicyVersionDto extends PolicyVersionSummaryDto {
   @ApiProperty({ type: 'array', items: { type: 'object' } }) assignments!: unknown[];
 
   static override from(version: PolicyVersion): PolicyVersionDto {
-    return Object.assign(new PolicyVersionDto(), version);
+    // A captured secret is never shown, not even sealed.
+    return Object.assign(new PolicyVersionDto(), version, {
+      content: withoutSecrets(version.content),
+    });
   }
 }
 
