@@ -76,7 +76,10 @@ describe('PolicyWrites', () => {
         passwordRequired: true,
       },
     };
-    const created = writes.create('compliance_policy', content, 'Compliance').body as any;
+    const created = writes.create('compliance_policy', content, 'Compliance').body as Record<
+      string,
+      unknown
+    >;
     expect(created.scheduledActionsForRule).toEqual([
       {
         ruleName: 'PasswordRequired',
@@ -101,7 +104,7 @@ describe('PolicyWrites', () => {
       },
     };
     expect(
-      (writes.create('compliance_policy', withRules, 'Compliance').body as any)
+      (writes.create('compliance_policy', withRules, 'Compliance').body as Record<string, unknown>)
         .scheduledActionsForRule,
     ).toEqual([
       {
@@ -185,7 +188,7 @@ describe('PolicyWrites', () => {
         ],
       },
       'Catalog',
-    ).body as any;
+    ).body as Record<string, unknown>;
     expect(catalog).toEqual({
       name: 'Catalog',
       platforms: 'windows10',
