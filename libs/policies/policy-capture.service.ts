@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GraphError, type GraphItem, type TenantGraph } from '#libs/graph';
-import { contentHash } from './policy-content.js';
+import { contentHash, type PolicyContent } from './policy-content.js';
+import { writableView } from './policy-writes.js';
 import { PolicySecretCipher, SECRET_MARK, type CapturedSecret } from './policy-secrets.js';
 import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
 
@@ -8,18 +9,6 @@ import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js'
 export interface PolicyRef {
   policyType: PolicyType;
   graphId: string;
-}
-
-/**
- * A policy's full content as Graph has it: the item (with its `$expand`ed scheduled actions for
- * compliance policies), plus the settings of a settings-catalog policy or the definition values
- * of an administrative template. Kept as Graph sent it (restore needs it so), minus OData
- * bookkeeping; the hash is over the normalised form.
- */
-export interface PolicyContent {
-  properties: Record<string, unknown>;
-  settings?: GraphItem[];
-  definitionValues?: GraphItem[];
 }
 
 export interface CapturedPolicy extends PolicyRef {
@@ -72,7 +61,10 @@ export class PolicyCaptureService {
       displayName: displayNameOf(item),
       content,
       assignments: cleanAssignments,
-      contentHash: contentHash({ content, assignments: cleanAssignments }),
+      contentHash: contentHash({
+        content: writableView(ref.policyType, content),
+        assignments: cleanAssignments,
+      }),
     };
   }
 

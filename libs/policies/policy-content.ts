@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { ODATA_TYPES, shapeOf } from '#libs/graph';
+import { ODATA_TYPES, shapeOf, type GraphItem } from '#libs/graph';
 import { isCapturedSecret, SECRET_MARK } from './policy-secrets.js';
 
 /**
@@ -34,6 +34,18 @@ const NOISE = new Set([
   '@odata.id',
   '@odata.editLink',
 ]);
+
+/**
+ * A policy's full content as Graph has it: the item (with its `$expand`ed scheduled actions for
+ * compliance policies), plus the settings of a settings-catalog policy or the definition values
+ * of an administrative template. Kept as Graph sent it (restore needs it so), minus OData
+ * bookkeeping; the hash is over the normalised form.
+ */
+export interface PolicyContent {
+  properties: Record<string, unknown>;
+  settings?: GraphItem[];
+  definitionValues?: GraphItem[];
+}
 
 export type NormalizedValue =
   string | number | boolean | null | NormalizedValue[] | { [key: string]: NormalizedValue };

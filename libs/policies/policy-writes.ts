@@ -5,7 +5,7 @@ import {
   type PolicyCollection,
   type PolicyWriteBody,
 } from '#libs/graph';
-import type { PolicyContent } from './policy-capture.service.js';
+import type { PolicyContent } from './policy-content.js';
 import { isCapturedSecret, type CapturedSecret } from './policy-secrets.js';
 import { POLICY_TYPES, type PolicyType } from './policy-types.js';
 
@@ -83,7 +83,8 @@ function writable(
 
 interface WriteContext {
   policy: string;
-  openSecret(secret: CapturedSecret, setting: string): string;
+  /** What a captured secret becomes: its plain value in a write, itself in the hash view. */
+  openSecret(secret: CapturedSecret, setting: string): unknown;
 }
 
 /** A compliance policy needs exactly one block action, which a read does not always show. */
@@ -200,4 +201,41 @@ export class PolicyWrites {
         : [];
     return { body: body as PolicyWrite['body'], related };
   }
+}
+
+/**
+ * The part of a captured policy that a write carries — what its content hash is taken over, so
+ * that a policy written from its capture hashes as the capture did, whatever Intune adds that a
+ * write cannot set (read-only, server-computed, unknown to Microsoft's definitions). Captured
+ * secrets stay sealed here; the hash compares them by digest.
+ */
+export function writableView(type: PolicyType, content: PolicyContent): PolicyContent {
+  const context: WriteContext = { policy: '', openSecret: (secret) => secret };
+  const collection = POLICY_TYPES[type].resource as PolicyCollection;
+  const inline = type === 'compliance_policy' ? ['scheduledActionsForRule'] : [];
+  const view: PolicyContent = {
+    properties: writable(
+      content.properties,
+      POLICY_COLLECTION_BASE_TYPES[collection],
+      context,
+      inline,
+    ) as Record<string, unknown>,
+  };
+  if (content.settings) {
+    view.settings = writable(
+      content.settings,
+      '#microsoft.graph.deviceManagementConfigurationSetting',
+      context,
+    ) as GraphItem[];
+  }
+  if (content.definitionValues) {
+    // The definition and presentation each value answers are part of what it sets.
+    view.definitionValues = writable(
+      content.definitionValues,
+      '#microsoft.graph.groupPolicyDefinitionValue',
+      context,
+      'all',
+    ) as GraphItem[];
+  }
+  return view;
 }
