@@ -12,8 +12,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swc, swcrc: false }] },
-  // ESM-only packages that CommonJS dependencies require(): jest cannot require(esm) on Node 20,
-  // so they are compiled to CommonJS when reached that way.
+  // ESM-only packages that CommonJS dependencies require(): jest can require(esm) only on Node
+  // >= 24.9, so on Node 22 they are compiled to CommonJS when reached that way (harmless on 24).
   transformIgnorePatterns: [
     '/node_modules/(?!(content-disposition|@apidevtools/json-schema-ref-parser)/)',
   ],

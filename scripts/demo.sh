@@ -5,6 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A supported Node (package.json engines): the machine's when it is one, else Node 24 from the npm
+# registry, the way CI gets it (scripts/node-runtime.sh).
+if ! node -e 'const [M, m] = process.versions.node.split(".").map(Number);
+  process.exit((M === 22 && m >= 13) || (M === 24 && m >= 11) || M > 24 ? 0 : 1)' 2>/dev/null; then
+  bin=$(bash scripts/node-runtime.sh 24)
+  export PATH="$bin:$PATH" npm_config_nodedir="${bin%/bin}"
+fi
+echo "[demo] Node $(node -v)" >&2
+
 STATE=.demo
 PORT=${PORT:-3000}
 DB_NAME=${DEMO_DB:-tenantops_demo}
