@@ -19,6 +19,7 @@ export class RunWorker implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const name of this.registry.queues()) {
       const queue = this.dispatcher.queue(name);
+      this.catchWorkerName(queue, name);
       // '*': one processor for every job name (= run type) on the queue.
       // The promise rejects when Redis cannot be reached; Bull reconnects, and /health/ready says so.
       queue
@@ -30,5 +31,20 @@ export class RunWorker implements OnApplicationBootstrap {
         'Consuming run queue',
       );
     }
+  }
+
+  /**
+   * Bull's `process()` names the blocking connection (`CLIENT SETNAME`, a diagnostic) and leaves
+   * that promise unhandled (OptimalBits/bull#1664): when Redis is unreachable or the queue closes
+   * meanwhile, the rejection would be an uncaught error in the process. It is logged instead.
+   */
+  private catchWorkerName(queue: object, name: string): void {
+    const named = queue as { setWorkerName?: () => Promise<unknown> };
+    const setWorkerName = named.setWorkerName?.bind(queue);
+    if (!setWorkerName) return;
+    named.setWorkerName = () =>
+      setWorkerName().catch((error: unknown) =>
+        this.logger.warn({ err: error, queue: name }, 'Worker connection not named'),
+      );
   }
 }

@@ -19,11 +19,17 @@ class ZoneOffsets {
   private static readonly formats = new Map<string, Intl.DateTimeFormat>();
 
   static canonical(zone: string): string {
+    let resolved = '';
     try {
-      return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+      resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
     } catch {
+      // refused below
+    }
+    // Node >= 22 also takes UTC offsets ("+01:00", "-0530") as time zones: they are not IANA names.
+    if (!resolved || /^[+-]/.test(resolved)) {
       throw new FireScheduleError('timezone', `timezone "${zone}" is not an IANA time zone.`);
     }
+    return resolved;
   }
 
   static at(zone: string, epochMs: number): number {
