@@ -73,11 +73,10 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
  * One JSON line per event through pino: Nest's `Logger` (services) and the request lines that
- * {@link logRequests} writes. There is no per-request logging middleware: its
- * AsyncLocalStorage makes every promise in the process dearer (measured on the start route on
- * Node 20), so
- * lines about a request name it themselves (`req.id`, `requestId`), and lines about a run carry
- * the run's ids.
+ * {@link logRequests} writes. There is no per-request logging middleware: its AsyncLocalStorage
+ * makes every promise in the process dearer (measured on the start route, on Node 20), so lines
+ * about a request name it themselves (`req.id`, `requestId`), and lines about a run carry the
+ * run's ids.
  */
 @Module({})
 export class LoggingModule {
