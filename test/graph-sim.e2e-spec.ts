@@ -244,5 +244,5 @@ describe('the simulated Graph', () => {
       process.kill(-child.pid!, 'SIGTERM');
       await exited;
     }
-  });
+  }, 120_000); // npm and the sim boot (making a certificate): slow on a loaded machine
 });

@@ -137,11 +137,22 @@ describe('starting a run', () => {
   });
 
   it('refuses a caller without the type capability with 403, creating nothing', async () => {
-    const readonly = await workspace.member('readonly');
-    const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');
-    const response = await start('active', { key: key() }, readonly.token);
+    // A tenant of its own, whose runs are only those this start could have made.
+    const own = await t.world.tenantWithMember('readonly');
+    const response = await t.http.post(`/probe/tenants/${own.tenant.id}/active`, {
+      token: own.member.token,
+      body: { key: key() },
+    });
     expect(response.status).toBe(403);
-    expect(await t.db.query('SELECT count(*)::int AS n FROM operation_runs')).toEqual(before);
+    expect(
+      await t.db.query(
+        'SELECT id FROM operation_runs WHERE workspace_id = $1 OR tenant_id = $2 OR initiator_user_id = $3',
+        [own.workspace.id, own.tenant.id, own.member.id],
+      ),
+    ).toEqual([]);
+    expect(
+      await t.db.query('SELECT id FROM notifications WHERE user_id = $1', [own.member.id]),
+    ).toEqual([]);
   });
 });
 

@@ -127,7 +127,7 @@ describe('process roles', () => {
     } finally {
       await api.stop();
     }
-  });
+  }, 180_000); // two Nest processes boot, one after the other
 });
 
 describe('Bull on Redis', () => {

@@ -148,5 +148,5 @@ describe('strict scope', () => {
       [key],
     );
     expect(rows).toEqual([{ n: 1 }]);
-  }, 90_000); // five Nest processes boot; slow on a loaded machine
+  }, 180_000); // five Nest processes boot at once; slow on a loaded machine
 });

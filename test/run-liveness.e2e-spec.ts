@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import {
@@ -15,6 +16,9 @@ import { startTestApp, testEnvironment, type TestApp } from './support/test-app.
 import type { TestUser } from './support/world.js';
 
 /** Faults: lost workers, orphaned runs, jobs without runs, Redis down, retention. */
+// Tests start worker and CLI processes: tens of seconds each on a loaded machine.
+jest.setTimeout(180_000);
+
 let t: TestApp;
 let tenant: Tenant;
 let operator: TestUser;
@@ -41,34 +45,56 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = (body: object) =>
-  t.http.post(`/probe/tenants/${tenant.id}/active`, { token: operator.token, body });
+const start = (body: object, where = { tenant, operator }) =>
+  t.http.post(`/probe/tenants/${where.tenant.id}/active`, { token: where.operator.token, body });
 const sweep = (minutesAhead: number) =>
   t.app.get(RunLivenessService).sweep(new Date(Date.now() + minutesAhead * MINUTE));
 
+/** A tenant of its own, with an operator: the runs a sweep result is read for. */
+async function ownTenant() {
+  const { tenant, member: operator } = await t.world.tenantWithMember('operator');
+  return { tenant, operator };
+}
+
+/**
+ * The ids among `swept` that are runs of the tenant. A sweep looks at every run of the database:
+ * a test asserts on its own runs only.
+ */
+async function ofTenant(swept: string[], tenantId: string): Promise<string[]> {
+  const rows = await t.db.query<{ id: string }>(
+    'SELECT id FROM operation_runs WHERE id = ANY($1) AND tenant_id = $2',
+    [swept, tenantId],
+  );
+  const own = new Set(rows.map((row) => row.id));
+  return swept.filter((id) => own.has(id));
+}
+
 describe('a queued run with no job behind it', () => {
   it('is failed as run.stale_queued after RUN_STALE_QUEUED_MINUTES, not before, and frees its identity', async () => {
+    const own = await ownTenant();
     const body = { key: `orphan-${randomUUID()}` };
-    const { body: started } = await start(body);
+    const { body: started } = await start(body, own);
     const id = started.run.id;
+    const staleQueued = async (minutesAhead: number) =>
+      ofTenant((await sweep(minutesAhead)).staleQueued, own.tenant.id);
 
     // No worker yet: the job waits in Bull, so the run is not an orphan however old.
-    expect((await sweep(60)).staleQueued).not.toContain(id);
+    expect(await staleQueued(60)).toEqual([]);
     await (await t.app.get(RunDispatcher).queue('probe').getJob(id))!.remove();
-    expect((await sweep(1)).staleQueued).not.toContain(id);
-    expect((await sweep(16)).staleQueued).toEqual([id]);
+    expect(await staleQueued(1)).toEqual([]);
+    expect(await staleQueued(16)).toEqual([id]);
 
-    const run = (await t.http.get(`/operations/${id}`, { token: operator.token })).body;
+    const run = (await t.http.get(`/operations/${id}`, { token: own.operator.token })).body;
     expect(run).toMatchObject({
       status: 'completed',
       outcome: 'failed',
       failures: [{ code: 'run.stale_queued' }],
     });
-    const again = await start(body);
+    const again = await start(body, own);
     expect(again.status).toBe(202);
     // Cancelled while still queued, so the worker of the next test has nothing of ours to run.
     const cancelled = await t.http.post(`/operations/${again.body.run.id}/cancel`, {
-      token: operator.token,
+      token: own.operator.token,
     });
     expect(cancelled.body.outcome).toBe('cancelled');
   });
@@ -76,35 +102,43 @@ describe('a queued run with no job behind it', () => {
 
 describe('a worker killed mid-run', () => {
   it('leaves a run that the sweep fails as worker.lost, after which the identity is free', async () => {
+    const own = await ownTenant();
     worker = await startWorker();
     const body = { key: `lost-${randomUUID()}`, work: { sleepMs: 120_000 } };
-    const { body: started } = await start(body);
-    await waitForStatus(t.http, operator.token, started.run.id, 'running');
+    const { body: started } = await start(body, own);
+    await waitForStatus(t.http, own.operator.token, started.run.id, 'running');
+    const lost = async (minutesAhead: number) =>
+      ofTenant((await sweep(minutesAhead)).lost, own.tenant.id);
 
     await worker.stop('SIGKILL');
     worker = undefined;
-    expect((await sweep(0)).lost).toEqual([]);
-    expect((await sweep(11)).lost).toEqual([started.run.id]);
+    expect(await lost(0)).toEqual([]);
+    expect(await lost(11)).toEqual([started.run.id]);
 
-    const run = (await t.http.get(`/operations/${started.run.id}`, { token: operator.token })).body;
+    const run = (await t.http.get(`/operations/${started.run.id}`, { token: own.operator.token }))
+      .body;
     expect(run).toMatchObject({
       status: 'completed',
       outcome: 'failed',
       failures: [{ code: 'worker.lost' }],
     });
-    const again = await start({ key: body.key });
+    const again = await start({ key: body.key }, own);
     expect(again.status).toBe(202);
     expect(again.body.run.id).not.toBe(started.run.id);
 
     // A new worker runs the new start; the killed worker's job, redelivered later, finds its run completed.
     worker = await startWorker();
-    expect((await waitForRun(t.http, operator.token, again.body.run.id)).outcome).toBe('succeeded');
+    expect((await waitForRun(t.http, own.operator.token, again.body.run.id)).outcome).toBe(
+      'succeeded',
+    );
   });
 });
 
 describe('a job whose run does not exist', () => {
   it('does nothing and creates nothing', async () => {
     worker ??= await startWorker();
+    // A run made for such a job could be in any workspace, so the whole table is counted: nothing
+    // else makes runs meanwhile (no scheduler here, and the earlier tests' runs have finished).
     const before = await t.db.query('SELECT count(*)::int AS n FROM operation_runs');
     const queue = t.app.get(RunDispatcher).queue('probe');
     const jobs = await Promise.all([
@@ -113,10 +147,12 @@ describe('a job whose run does not exist', () => {
       queue.add('probe_unknown_type', { runId: randomUUID() }),
     ]);
     // Processed and removed (removeOnComplete is not set here, so wait for completion).
-    await eventually(async () => {
-      const states = await Promise.all(jobs.map((job) => job.getState()));
-      return states.every((state) => state === 'completed');
-    }, 15_000);
+    expect(
+      await eventually(async () => {
+        const states = await Promise.all(jobs.map((job) => job.getState()));
+        return states.every((state) => state === 'completed');
+      }, 15_000),
+    ).toBe(true);
     expect(await t.db.query('SELECT count(*)::int AS n FROM operation_runs')).toEqual(before);
   });
 });
@@ -139,6 +175,7 @@ describe('retention', () => {
       ...testEnvironment(t.db.url, { LOG_LEVEL: 'warn' }),
     });
     expect(result.code).toBe(0);
+    // Only `old` (no other test of this file backdates a run) is past the window.
     expect(JSON.parse(result.stdout).pruned).toBe(1);
 
     const left = await t.db.query<{ id: string }>(
@@ -199,7 +236,8 @@ describe('Redis unreachable at dispatch', () => {
     });
     // The identity is free again: the next start (once Redis is back) is a new run.
     const rows = await down.db.query(
-      `SELECT count(*)::int AS n FROM operation_runs WHERE status <> 'completed'`,
+      `SELECT count(*)::int AS n FROM operation_runs WHERE workspace_id = $1 AND status <> 'completed'`,
+      [ws.id],
     );
     expect(rows).toEqual([{ n: 0 }]);
     // And no job reached the real Redis under this app's prefix.

@@ -1,6 +1,10 @@
+import { jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { runNode } from './support/processes.js';
 import { testEnvironment } from './support/test-app.js';
+
+// Each test boots a Nest process: tens of seconds on a loaded machine.
+jest.setTimeout(120_000);
 
 /** Boot refuses a run type registry that cannot work: every type has exactly one handler. */
 describe('run type registry at boot', () => {

@@ -184,17 +184,19 @@ describe('pagination', () => {
 
 describe('POST /operations/{id}/cancel', () => {
   it('completes a queued run as cancelled at once, then refuses a second cancel with 409', async () => {
-    const { body } = await t.http.post(`/probe/tenants/${tenant.id}/active`, {
-      token: callers.operator.token,
+    // Its own workspace: the run it makes (and completes) would otherwise be in the lists above.
+    const { tenant: own, member } = await t.world.tenantWithMember('operator');
+    const { body } = await t.http.post(`/probe/tenants/${own.id}/active`, {
+      token: member.token,
       body: { key: 'to-cancel' },
     });
     const cancelled = await t.http.post(`/operations/${body.run.id}/cancel`, {
-      token: callers.operator.token,
+      token: member.token,
     });
     expect(cancelled.status).toBe(202);
     expect(cancelled.body).toMatchObject({ status: 'completed', outcome: 'cancelled' });
     const again = await t.http.post(`/operations/${body.run.id}/cancel`, {
-      token: callers.operator.token,
+      token: member.token,
     });
     expect(again.status).toBe(409);
   });

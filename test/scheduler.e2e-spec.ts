@@ -1,6 +1,7 @@
 import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
 import type { Tenant } from '#libs/tenancy';
 import { SchedulerService } from '../src/scheduler/index.js';
+import { eventually } from './support/eventually.js';
 import { SIM_CLIENT_SECRET, startAppWithSim, type TestSim } from './support/graph-sim.js';
 import { runNode } from './support/processes.js';
 import { waitForRun, waitForStatus } from './support/runs.js';
@@ -8,7 +9,14 @@ import { createSchedule, oweFiresFrom, runsOfSchedule } from './support/schedule
 import { testEnvironment, type TestApp } from './support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from './support/world.js';
 
-/** The scheduler's semantics (SPEC §4), ticked with an explicit clock against the simulated Graph. */
+/**
+ * The scheduler's semantics (SPEC §4), ticked with an explicit clock against the simulated Graph.
+ *
+ * A tick fires every due schedule of the database, and the tests' clocks go back and forth: each
+ * test has its own workspace, stops its schedules when it ends (or a later test's tick would fire
+ * them again) and waits for the runs they started, so that no test's runs are made, or still
+ * running, during another test.
+ */
 let sim: TestSim;
 let t: TestApp;
 let close: () => Promise<void>;
@@ -17,14 +25,45 @@ let owner: TestUser;
 
 beforeAll(async () => {
   ({ sim, t, close } = await startAppWithSim());
-  workspace = await t.world.workspace();
-  owner = await workspace.member('owner');
 });
 afterAll(() => close?.());
 
-/** A tenant that signs in to the sim, with few policies (fast backups). */
-async function tenant(clientSecret = SIM_CLIENT_SECRET, owner = workspace): Promise<Tenant> {
-  const made = await owner.tenant({ clientSecret });
+beforeEach(async () => {
+  workspace = await t.world.workspace();
+  owner = await workspace.member('owner');
+});
+
+afterEach(async () => {
+  const schedules = await t.db.query<{ id: string; tenantId: string }>(
+    `SELECT id, tenant_id AS "tenantId" FROM backup_schedules
+      WHERE workspace_id = $1 AND deleted_at IS NULL`,
+    [workspace.id],
+  );
+  for (const schedule of schedules) await stop(schedule.tenantId, schedule.id);
+  // The workspace's runs (backups, the retention and purge runs they start) and the system runs
+  // (sweep, prune) that the ticks started.
+  const active = () =>
+    t.db.query(
+      `SELECT id, type, status FROM operation_runs
+        WHERE (workspace_id = $1 OR workspace_id IS NULL) AND status <> 'completed'`,
+      [workspace.id],
+    );
+  if (!(await eventually(async () => (await active()).length === 0, 30_000, 50)))
+    throw new Error(`Runs still active after the test: ${JSON.stringify(await active())}`);
+}, 60_000);
+
+/** Deletes the schedule through the API, which stops it: no later tick fires it. */
+async function stop(tenantId: string, scheduleId: string): Promise<void> {
+  const response = await t.http.delete(`/tenants/${tenantId}/backup-schedules/${scheduleId}`, {
+    token: owner.token,
+  });
+  if (response.status !== 204)
+    throw new Error(`stop schedule: ${response.status} ${response.text}`);
+}
+
+/** A tenant of the test's workspace that signs in to the sim, with few policies (fast backups). */
+async function tenant(clientSecret = SIM_CLIENT_SECRET): Promise<Tenant> {
+  const made = await workspace.tenant({ clientSecret });
   await sim.control.sizes(made.entraTenantId, { policies: 2 });
   return made;
 }
@@ -47,7 +86,6 @@ describe('scheduler:tick', () => {
       'dist/src/cli.js',
       ['scheduler:tick', '--now', '2026-06-01T10:00:20Z'],
       env,
-      60_000,
     );
     expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });
     const report = JSON.parse(cli.stdout);
@@ -85,7 +123,7 @@ describe('scheduler:tick', () => {
     expect(again.created.filter((r) => r.scheduleId === schedule.id)).toEqual([]);
     expect(again.deduplicated).toBeGreaterThanOrEqual(1);
     expect(await firesOf(schedule.id)).toEqual(['2026-06-01T10:00:00.000Z']);
-  });
+  }, 150_000); // a CLI process boots: tens of seconds on a loaded machine
 
   it('runs only the latest fire after downtime, counting the missed ones', async () => {
     const { id: tenantId } = await tenant();
@@ -122,6 +160,8 @@ describe('fire times across DST, as ticks create them', () => {
       const latest = (await runsOfSchedule(t, schedule.id)).at(-1);
       expect((await waitForRun(t.http, owner.token, latest.id)).outcome).toBe('succeeded');
     }
+    // Stopped, so that a later call's ticks (other dates) do not fire it too.
+    await stop(tenantId, schedule.id);
   }
 
   it('Europe/Berlin 02:30 daily across 2026-03-29: one fire a day, the missing 02:30 at 03:30 CEST', () =>
@@ -262,10 +302,8 @@ describe('a fire that should not run when it executes', () => {
 
 describe('after scheduled runs', () => {
   it('retention keeps exactly keepLast sets, and the daily purge deletes the expired ones', async () => {
-    // The purge is per workspace: this test's own, so that no other test's sets are counted.
-    const ownWorkspace = await t.world.workspace();
-    const owner = await ownWorkspace.member('owner');
-    const { id: tenantId } = await tenant(SIM_CLIENT_SECRET, ownWorkspace);
+    // The purge is per workspace: the test's own, so that no other test's sets are counted.
+    const { id: tenantId } = await tenant();
     const schedule = await createSchedule(t, tenantId, owner.token, { keepLast: 2 });
     await oweFiresFrom(t, schedule.id, '2026-06-06T10:00:00Z');
     const setIds: string[] = [];
@@ -287,12 +325,19 @@ describe('after scheduled runs', () => {
     expect(sets.body.items.map((s: any) => s.id)).toEqual([setIds[2], setIds[1]]);
 
     const purgeTick = await tick('2026-06-07T00:00:30Z');
-    // (The purge is a daily duty: the first tick of the day starts it.)
-    const purge = purgeTick.created.find((r) => r.type === 'backup_schedule_purge');
-    expect(purge).toBeDefined();
-    expect(await waitForRun(t.http, owner.token, purge!.id)).toMatchObject({
+    // (The purge is a daily duty: the first tick of the day starts one per workspace holding
+    // expired sets; this workspace's is the one looked at.)
+    const purges = await t.db.query<{ id: string }>(
+      `SELECT id FROM operation_runs WHERE id = ANY($1) AND workspace_id = $2`,
+      [
+        purgeTick.created.filter((r) => r.type === 'backup_schedule_purge').map((r) => r.id),
+        workspace.id,
+      ],
+    );
+    expect(purges).toHaveLength(1);
+    expect(await waitForRun(t.http, owner.token, purges[0]!.id)).toMatchObject({
       outcome: 'succeeded',
-      workspaceId: ownWorkspace.id,
+      workspaceId: workspace.id,
       summaryCounts: { deleted: 1 },
     });
     expect(

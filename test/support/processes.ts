@@ -8,15 +8,21 @@ export interface ProcessResult {
 }
 
 /**
+ * How long a child process may take to boot (and do its work) before it counts as hung. Nest boots
+ * in a second or two on an idle machine, but loading the product costs seconds of CPU, and the
+ * suite shares its 2 cores with other suites: then it takes tens of seconds, several at once more.
+ */
+export const PROCESS_TIMEOUT_MS = 90_000;
+
+/**
  * Runs a built entry point (`npm test` builds first) as a real child process. `timeoutMs` only
- * stops a hung child (it then ends with code null): Nest boots in a second or two, but in tens of
- * seconds on a machine loaded by other test suites.
+ * stops a hung child (it then ends with code null).
  */
 export function runNode(
   script: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  timeoutMs = PROCESS_TIMEOUT_MS,
 ) {
   return new Promise<ProcessResult>((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], {
@@ -73,7 +79,7 @@ export function startNode(
     }),
   );
   return {
-    output: (pattern, timeoutMs = 20000) =>
+    output: (pattern, timeoutMs = PROCESS_TIMEOUT_MS) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { parseConfig, type AppConfig } from '#libs/common/config';
 import type { AppModuleOptions } from '../../src/app.module.js';
 import { createApp } from '../../src/app.factory.js';
@@ -21,9 +22,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-let instances = 0;
-
-/** Environment for a process under test: its own database and Redis prefix. */
+/**
+ * Environment for a process under test: its own database and Redis prefix. The prefix is random:
+ * the files a jest worker runs one after another share its pid, and module state (a counter) is
+ * fresh in each file, so a pid-and-counter prefix handed the queues of one file's app, and the
+ * jobs it left in them, to the next file's app.
+ */
 export function testEnvironment(
   databaseUrl: string,
   extra: Record<string, string> = {},
@@ -33,7 +37,7 @@ export function testEnvironment(
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: `test:${testRunId()}:${process.pid}-${++instances}`,
+    REDIS_PREFIX: `test:${testRunId()}:${randomBytes(6).toString('hex')}`,
     SECRETS_KEY: TEST_SECRETS_KEY,
     LOG_LEVEL: 'info',
     RUN_HEARTBEAT_SECONDS: '1',
@@ -62,18 +66,27 @@ export async function startTestApp(
     testEnvironment(db.url, { HOST: '127.0.0.1', PORT: '0', APP_ROLES: 'api,worker', ...env }),
   );
   const logs: string[] = [];
-  const app = await createApp(config, {
-    logging: { destination: { write: (line: string) => logs.push(line) } },
-    extraModules: [...(options.probes ? [ProbeRunsModule] : []), ...(options.extraModules ?? [])],
-  });
   const routes: { method: string; url: string }[] = [];
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRoute', ({ method, url }) => {
-      for (const m of [method].flat()) routes.push({ method: m, url });
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await createApp(config, {
+      logging: { destination: { write: (line: string) => logs.push(line) } },
+      extraModules: [...(options.probes ? [ProbeRunsModule] : []), ...(options.extraModules ?? [])],
     });
-  await app.listen(0, '127.0.0.1');
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', ({ method, url }) => {
+        for (const m of [method].flat()) routes.push({ method: m, url });
+      });
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A failed start leaves nothing open (connections, pools, the database) behind it: the
+    // caller has no app to close.
+    await app?.close().catch(() => undefined);
+    await db.drop();
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,
