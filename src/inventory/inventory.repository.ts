@@ -45,6 +45,13 @@ export interface ItemFilter {
   limit: number;
 }
 
+/** A live item as a restore matches it: by type and Graph id, or by type and name. */
+export interface LiveItem {
+  policyType: PolicyType;
+  graphId: string;
+  displayName: string;
+}
+
 /** What one sync saw of one policy, with its normalised listed content. */
 export interface SnapshotEntry {
   policyType: PolicyType;
@@ -163,6 +170,18 @@ export class InventoryRepository {
         WHERE tenant_id = $1 AND deleted_at IS NULL AND (cardinality($2::uuid[]) = 0 OR id = ANY($2))
         ORDER BY policy_type, graph_id`,
       [tenantId, ids],
+    );
+  }
+
+  /** The live items of a tenant of these types: what a restore matches its policies against. */
+  async findLiveOfTypes(tenantId: string, types: readonly PolicyType[]): Promise<LiveItem[]> {
+    if (!types.length) return [];
+    return this.db.query(
+      `SELECT policy_type AS "policyType", graph_id AS "graphId", display_name AS "displayName"
+         FROM inventory_items
+        WHERE tenant_id = $1 AND policy_type = ANY($2) AND deleted_at IS NULL
+        ORDER BY policy_type, graph_id`,
+      [tenantId, types],
     );
   }
 
