@@ -80,6 +80,10 @@ export class RestoreExecuteProcessor implements RunHandler<'restore_execute'> {
       run,
     });
 
+    // Every count is shown, zeros included: a restore reports all of them.
+    for (const counter of ['total', 'succeeded', ...Object.values(COUNTED)]) {
+      run.increment(counter, 0);
+    }
     const todo: RestoreRunItem[] = [];
     for (const item of items) {
       if (item.result === null) todo.push(item);
