@@ -202,16 +202,25 @@ describe('writes', () => {
   it('retries a create only when Graph surely did not act on it (429), never after a 504', async () => {
     const { graph, entra } = await tenantGraph();
     const path = '/deviceManagement/deviceCompliancePolicies';
+    // What Graph takes: a concrete type and the one block action every compliance policy has.
+    const compliance = (displayName: string) => ({
+      '@odata.type': '#microsoft.graph.windows10CompliancePolicy',
+      displayName,
+      scheduledActionsForRule: [
+        {
+          ruleName: 'PasswordRequired',
+          scheduledActionConfigurations: [{ actionType: 'block', gracePeriodHours: 0 }],
+        },
+      ],
+    });
     await sim.control.schedule(entra, { status: 504, count: 1, match: path });
-    const error = await rejection(
-      graph.create('deviceCompliancePolicies', { displayName: 'Once' }),
-    );
+    const error = await rejection(graph.create('deviceCompliancePolicies', compliance('Once')));
     expect(error).toBeInstanceOf(GraphUnavailableError);
     expect(await graphRequests(entra, path)).toHaveLength(1);
 
     await sim.control.clearRequests(entra);
     await sim.control.schedule(entra, { status: 429, count: 1, retryAfter: '0', match: path });
-    await graph.create('deviceCompliancePolicies', { displayName: 'Twice' });
+    await graph.create('deviceCompliancePolicies', compliance('Twice'));
     expect((await graphRequests(entra, path)).map((r) => r.status)).toEqual([429, 201]);
   });
 });

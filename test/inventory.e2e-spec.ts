@@ -77,8 +77,20 @@ describe('inventory_sync', () => {
     const catalog = await items(tenant, '&policyType=settings_catalog');
     expect(catalog).toHaveLength(30);
     expect(catalog.every((item) => item.platform && item.lastModifiedAt)).toBe(true);
+    // Device configurations of several platforms, told apart by their @odata.type.
+    const generated = sim.tenant(tenant.entraTenantId).items('deviceConfigurations');
+    const onWindows = generated
+      .filter((item) => String(item['@odata.type']).startsWith('#microsoft.graph.windows'))
+      .map((item) => item.id)
+      .sort();
+    expect(onWindows.length).toBeGreaterThan(0);
+    expect(onWindows.length).toBeLessThan(30);
     const windows = await items(tenant, '&policyType=device_configuration&platform=windows');
-    expect(windows).toHaveLength(30);
+    expect(windows.map((item) => item.graphId).sort()).toEqual(onWindows);
+    for (const platform of ['iOS', 'macOS', 'android']) {
+      const others = await items(tenant, `&policyType=device_configuration&platform=${platform}`);
+      expect(others.length).toBeGreaterThan(0);
+    }
 
     // Keyset pages: 104 items in pages of 50, in name order, none twice.
     const seen: string[] = [];

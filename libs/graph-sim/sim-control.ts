@@ -36,6 +36,12 @@ export class SimControl {
       if (!Number.isInteger(fault.status) || !Number.isInteger(fault.count)) {
         return json(400, { error: 'status and count must be integers' });
       }
+      if (fault.afterWrite !== undefined && typeof fault.afterWrite !== 'boolean') {
+        return json(400, { error: 'afterWrite must be a boolean' });
+      }
+      if (fault.method !== undefined && typeof fault.method !== 'string') {
+        return json(400, { error: 'method must be an HTTP method' });
+      }
       tenant.faults.add(fault);
       return json(204);
     });
@@ -78,7 +84,7 @@ function summary(tenant: SimTenant) {
   const resources = Object.keys(GRAPH_CONTRACTS) as GraphResource[];
   return {
     id: tenant.id,
-    counts: Object.fromEntries(resources.map((r) => [r, tenant.items(r).length])),
+    counts: Object.fromEntries(resources.map((r) => [r, tenant.count(r)])),
   };
 }
 

@@ -18,9 +18,20 @@ export interface ScheduledFault {
   count: number;
   retryAfter?: string;
   match?: string;
+  /** Only requests of this HTTP method (`POST`, `PATCH`…); any method by default. */
+  method?: string;
   /** Graph error code in the body; a sensible one for the status by default. */
   code?: string;
+  /**
+   * A lost answer: the request is carried out (the write applied) and only then answered with
+   * `status`, so the caller sees a failure although Graph acted. Only requests the sim carried
+   * out successfully use it up. Default: the fault answers instead of the request.
+   */
+  afterWrite?: boolean;
 }
+
+/** When a fault is drawn: before the request is carried out, or after it was. */
+export type FaultPhase = 'before' | 'after';
 
 export interface InjectedFault {
   status: number;
@@ -62,9 +73,18 @@ export class SimFaults {
     this.schedule = [];
   }
 
-  /** The fault to answer this request with, if any; a scheduled one is used up. */
-  draw(path: string): InjectedFault | null {
-    const scheduled = this.schedule.find((fault) => !fault.match || path.includes(fault.match));
+  /**
+   * The fault to answer this request with, if any; a scheduled one is used up. `before` the
+   * request is carried out: scheduled faults without `afterWrite`, then the random rates;
+   * `after` it succeeded: scheduled `afterWrite` faults only.
+   */
+  draw(path: string, method = 'GET', phase: FaultPhase = 'before'): InjectedFault | null {
+    const scheduled = this.schedule.find(
+      (fault) =>
+        Boolean(fault.afterWrite) === (phase === 'after') &&
+        (!fault.match || path.includes(fault.match)) &&
+        (!fault.method || fault.method.toUpperCase() === method.toUpperCase()),
+    );
     if (scheduled) {
       if (--scheduled.count <= 0) this.schedule.splice(this.schedule.indexOf(scheduled), 1);
       return {
@@ -73,6 +93,7 @@ export class SimFaults {
         retryAfter: scheduled.retryAfter,
       };
     }
+    if (phase === 'after') return null;
     const roll = this.prng.next();
     const throttle = this.rates.throttleProbability ?? 0;
     if (roll < throttle)

@@ -1,17 +1,33 @@
 import {
   GRAPH_CONTRACTS,
   GRAPH_RESOURCES,
+  POLICY_COLLECTION_BASE_TYPES,
+  propertiesOf,
   type GraphContract,
   type GraphResource,
 } from '#libs/graph';
-import type { SimItem } from './sim-data.js';
-import { graphError, json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';
+import { completeItem, isPolicyResource, type SimItem } from './sim-data.js';
+import {
+  definitionView,
+  parseExpand,
+  renderDefinitionValue,
+  type ExpandTree,
+  type StoredDefinitionValue,
+} from './sim-definitions.js';
+import {
+  graphError,
+  json,
+  notFound,
+  type GraphSimRequest,
+  type SimRequest,
+  type SimResponse,
+  type SimRouter,
+} from './sim-http.js';
+import { presentItem } from './sim-oma.js';
 import type { SimTenant } from './sim-tenant.js';
+import { SimWrites } from './sim-writes.js';
 
-/** A Graph request, authenticated: the bearer token named the tenant. */
-export interface GraphSimRequest extends SimRequest {
-  tenant: SimTenant;
-}
+export type { GraphSimRequest } from './sim-http.js';
 
 /** Graph's page sizes: what `$top` may ask at most, per collection (100 when not listed). */
 const MAX_PAGE: Partial<Record<string, number>> = {
@@ -57,6 +73,11 @@ function project(item: SimItem, select: string[] | null): SimItem {
   return projected;
 }
 
+/** The item, with its content made when the page shows more than the item has yet. */
+function shown(item: SimItem, select: string[] | null): SimItem {
+  return select && select.every((field) => field in item) ? item : completeItem(item);
+}
+
 /** Only beta serves the beta-only resources; beta also serves every v1.0 one, as Graph does. */
 const versionsOf = (contract: GraphContract) =>
   contract.version === 'beta' ? ['beta'] : ['v1.0', 'beta'];
@@ -70,28 +91,70 @@ export class SimGraph {
   /** The entries of each tenant's latest delta round: built once per round, not once per page. */
   private readonly rounds = new WeakMap<SimTenant, { key: string; entries: SimItem[] }>();
 
+  private readonly writes = new SimWrites();
+
   routes(router: SimRouter<GraphSimRequest>): void {
+    const writes = this.writes;
     for (const resource of GRAPH_RESOURCES) {
       const contract: GraphContract = GRAPH_CONTRACTS[resource];
+      const policy = isPolicyResource(resource) ? resource : undefined;
       for (const version of versionsOf(contract)) {
         const base = `/${version}${contract.path}`;
         if (contract.delta) router.add('GET', `${base}/delta`, (r) => this.delta(r, resource));
-        router.add('GET', base, (r) => this.list(r, resource, r.tenant.items(resource)));
-        if (contract.actions?.create) router.add('POST', base, (r) => this.create(r, resource));
+        router.add('GET', base, (r) => this.list(r, resource, r.tenant.listed(resource)));
+        if (policy && contract.actions?.create) {
+          router.add('POST', base, (r) => writes.create(r, policy));
+        }
         router.add('GET', `${base}/:id`, (r) => this.get(r, resource));
+        const update = contract.actions?.update;
+        if (policy && update) {
+          router.add(update, `${base}/:id`, (r) =>
+            update === 'PUT' ? writes.replace(r, policy) : writes.update(r, policy),
+          );
+        }
         const assign = contract.actions?.assign;
-        if (assign) {
+        if (policy && assign) {
           router.add('POST', `${base}/:id/assign`, (r) =>
-            this.assign(r, resource, assign.bodyProperty),
+            writes.assign(r, policy, assign.bodyProperty),
           );
         }
         for (const [name, related] of Object.entries(contract.related ?? {})) {
           router.add('GET', `${base}/:id/${related.path}`, (r) =>
             this.listRelated(r, resource, name),
           );
+          if (name === 'definitionValues' && contract.actions?.createRelated?.includes(name)) {
+            router.add('POST', `${base}/:id/${related.path}`, (r) =>
+              writes.createDefinitionValue(r),
+            );
+          }
+        }
+        if (contract.actions?.omaSettingPlainTextValue) {
+          router.add('GET', `${base}/:id/:function`, (r) => writes.plainTextValue(r));
         }
       }
     }
+    // The administrative-template catalogue that definition values bind to (beta only).
+    const definitions = '/beta/deviceManagement/groupPolicyDefinitions';
+    router.add('GET', definitions, (r) =>
+      this.list(
+        r,
+        'groupPolicyDefinitions',
+        r.tenant.definitions.all().map(definitionView) as SimItem[],
+      ),
+    );
+    router.add('GET', `${definitions}/:id`, (r) => {
+      const found = r.tenant.definitions.get(r.params.id);
+      if (!found) return notFound(r, 'groupPolicyDefinitions');
+      const expand = parseExpand(r.url.searchParams.get('$expand'));
+      const view = definitionView(found);
+      if (expand.has('presentations')) view.presentations = found.presentations;
+      return json(200, view);
+    });
+    router.add('GET', `${definitions}/:id/presentations`, (r) => {
+      const found = r.tenant.definitions.get(r.params.id);
+      if (!found) return notFound(r, 'groupPolicyDefinitions');
+      return this.list(r, 'groupPolicyDefinitions/presentations', found.presentations);
+    });
   }
 
   private list(request: GraphSimRequest, collection: string, items: SimItem[]): SimResponse {
@@ -116,7 +179,9 @@ export class SimGraph {
     const select = selectOf(request);
     const body: Record<string, unknown> = {
       '@odata.context': `${request.url.origin}${request.url.pathname}/$metadata`,
-      value: items.slice(offset, offset + size).map((item) => project(item, select)),
+      value: items
+        .slice(offset, offset + size)
+        .map((item) => project(presentItem(shown(item, select)), select)),
     };
     if (offset + size < items.length) {
       const next = new URL(request.url);
@@ -129,16 +194,54 @@ export class SimGraph {
   private get(request: GraphSimRequest, resource: GraphResource): SimResponse {
     const item = request.tenant.item(resource, request.params.id);
     if (!item) return notFound(request, resource);
-    const expand = request.url.searchParams.get('$expand') ?? '';
-    const answer = { ...item };
-    if (resource === 'deviceCompliancePolicies' && expand.startsWith('scheduledActionsForRule')) {
-      answer.scheduledActionsForRule = request.tenant.relatedItems(
-        resource,
-        item.id,
-        'scheduledActionsForRule',
-      );
+    const answer: SimItem = { ...presentItem(item) };
+    const type =
+      typeof item['@odata.type'] === 'string'
+        ? item['@odata.type']
+        : isPolicyResource(resource)
+          ? POLICY_COLLECTION_BASE_TYPES[resource]
+          : undefined;
+    for (const [name, nested] of parseExpand(request.url.searchParams.get('$expand'))) {
+      const property = type ? propertiesOf(type).get(name) : undefined;
+      if (!property?.navigation) {
+        return graphError(
+          request,
+          400,
+          'BadRequest',
+          `Could not find a navigation property named '${name}' on type '${String(type ?? resource).replace(/^#/, '')}'.`,
+        );
+      }
+      answer[name] = this.relatedView(request.tenant, resource, item.id, name, nested);
     }
     return json(200, answer);
+  }
+
+  /** A related collection as Graph returns it, with what a nested `$expand` asks. */
+  private relatedView(
+    tenant: SimTenant,
+    resource: GraphResource,
+    id: string,
+    name: string,
+    expand: ExpandTree,
+  ): SimItem[] {
+    const contract: GraphContract = GRAPH_CONTRACTS[resource];
+    const known = name === 'scheduledActionsForRule' || Object.hasOwn(contract.related ?? {}, name);
+    if (!known) return [];
+    const items = tenant.relatedItems(resource, id, name);
+    if (name === 'definitionValues') {
+      return items.map(
+        (value) =>
+          renderDefinitionValue(
+            value as unknown as StoredDefinitionValue,
+            tenant.definitions,
+            expand,
+          ) as SimItem,
+      );
+    }
+    if (name === 'scheduledActionsForRule' && !expand.has('scheduledActionConfigurations')) {
+      return items.map(({ scheduledActionConfigurations: _actions, ...rule }) => rule as SimItem);
+    }
+    return items;
   }
 
   private listRelated(
@@ -148,40 +251,9 @@ export class SimGraph {
   ): SimResponse {
     const item = request.tenant.item(resource, request.params.id);
     if (!item) return notFound(request, resource);
-    let related = request.tenant.relatedItems(resource, item.id, name);
-    if (
-      name === 'definitionValues' &&
-      !(request.url.searchParams.get('$expand') ?? '').split(',').includes('definition')
-    ) {
-      related = related.map(({ definition: _definition, ...rest }) => rest as SimItem);
-    }
+    const expand = parseExpand(request.url.searchParams.get('$expand'));
+    const related = this.relatedView(request.tenant, resource, item.id, name, expand);
     return this.list(request, `${resource}/${name}`, related);
-  }
-
-  private create(request: GraphSimRequest, resource: GraphResource): SimResponse {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return graphError(request, 400, 'BadRequest', 'Write requests must carry a JSON object.');
-    }
-    const { id: _id, settings, ...properties } = body as Record<string, unknown>;
-    const item = request.tenant.add(resource, properties);
-    if (Array.isArray(settings)) request.tenant.setRelated(resource, item.id, 'settings', settings);
-    return json(201, item);
-  }
-
-  private assign(request: GraphSimRequest, resource: GraphResource, property: string): SimResponse {
-    const item = request.tenant.item(resource, request.params.id);
-    if (!item) return notFound(request, resource);
-    const assignments = (request.body as Record<string, unknown> | undefined)?.[property];
-    if (!Array.isArray(assignments)) {
-      return graphError(request, 400, 'BadRequest', `The body must carry '${property}' as a list.`);
-    }
-    const stored = assignments.map((assignment: Record<string, unknown>, i) => ({
-      ...assignment,
-      id: `${item.id}_${i}`,
-    }));
-    request.tenant.setRelated(resource, item.id, 'assignments', stored);
-    return json(200, { value: stored });
   }
 
   /**
@@ -264,13 +336,4 @@ export class SimGraph {
     }
     return [...entries, ...tails];
   }
-}
-
-function notFound(request: SimRequest, resource: string): SimResponse {
-  return graphError(
-    request,
-    404,
-    'Request_ResourceNotFound',
-    `Resource '${request.params.id}' does not exist in ${resource}.`,
-  );
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { SimTenant } from './sim-tenant.js';
 
 /** A request as the simulated Graph's handlers see it: body parsed, path parameters matched. */
 export interface SimRequest {
@@ -11,6 +12,11 @@ export interface SimRequest {
   remoteAddress: string;
   /** Graph's `request-id` for this request (also sent as a header). */
   requestId: string;
+}
+
+/** A Graph request, authenticated: the bearer token named the tenant. */
+export interface GraphSimRequest extends SimRequest {
+  tenant: SimTenant;
 }
 
 export interface SimResponse {
@@ -126,5 +132,15 @@ export function graphError(
       },
     },
     headers,
+  );
+}
+
+/** Graph's 404 for an object the tenant does not have. */
+export function notFound(request: SimRequest, what: string, id = request.params.id): SimResponse {
+  return graphError(
+    request,
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist in ${what}.`,
   );
 }

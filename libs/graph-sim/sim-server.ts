@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SimAuth } from './sim-auth.js';
 import { SimControl } from './sim-control.js';
 import type { SimSizes } from './sim-data.js';
+import type { InjectedFault } from './sim-faults.js';
 import { SimGraph, type GraphSimRequest } from './sim-graph.js';
 import {
   graphError,
@@ -92,16 +93,9 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
 
   async function faultOrRoute(request: GraphSimRequest): Promise<SimResponse> {
     const path = request.url.pathname + request.url.search;
-    const fault = request.tenant.faults.draw(path);
-    if (fault) {
-      return graphError(
-        request,
-        fault.status,
-        fault.code,
-        `Injected fault: ${fault.code}.`,
-        fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
-      );
-    }
+    const faults = request.tenant.faults;
+    const fault = faults.draw(path, request.method, 'before');
+    if (fault) return injected(request, fault, 'Injected fault');
     const route = graph.match(request.method, request.url.pathname);
     if (!route) {
       const segment = request.url.pathname.split('/').slice(2).join('/');
@@ -112,7 +106,13 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
         `Resource not found for the segment '${segment}'.`,
       );
     }
-    return route.handler({ ...request, params: route.params });
+    const answer = await route.handler({ ...request, params: route.params });
+    if (answer.status >= 400) return answer;
+    // A lost answer: Graph acted, the caller hears of a failure.
+    const lost = faults.draw(path, request.method, 'after');
+    return lost
+      ? injected(request, lost, 'Injected fault after the request was carried out')
+      : answer;
   }
 
   async function answer(request: SimRequest): Promise<SimResponse> {
@@ -190,6 +190,16 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       await certificate.remove();
     },
   };
+}
+
+function injected(request: SimRequest, fault: InjectedFault, what: string): SimResponse {
+  return graphError(
+    request,
+    fault.status,
+    fault.code,
+    `${what}: ${fault.code}.`,
+    fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter },
+  );
 }
 
 function record(request: SimRequest, response: SimResponse) {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GRAPH_RESOURCES, type GraphResource } from '#libs/graph';
 import { SimFaults } from './sim-faults.js';
+import { DefinitionCatalogue } from './sim-definitions.js';
 import {
+  completeItem,
   DEFAULT_SIZES,
   generateItems,
   generateRelated,
@@ -44,6 +46,8 @@ export class SimTenant {
   /** Changes when the data is regenerated or delta state is expired: old delta links stop working. */
   epoch = randomUUID();
   readonly faults: SimFaults;
+  /** The administrative-template definitions this tenant's definition values may reference. */
+  readonly definitions: DefinitionCatalogue;
   readonly requests: SimRequestRecord[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -57,6 +61,7 @@ export class SimTenant {
     sizes: SimSizes = {},
   ) {
     this.faults = new SimFaults(id);
+    this.definitions = new DefinitionCatalogue(id);
     this.regenerate(sizes);
   }
 
@@ -66,7 +71,10 @@ export class SimTenant {
       GRAPH_RESOURCES.map((resource) => [
         resource,
         new Map(
-          generateItems(this.id, resource, resolved[resource]).map((item) => [item.id, item]),
+          generateItems(this.id, resource, resolved[resource], { lazy: true }).map((item) => [
+            item.id,
+            item,
+          ]),
         ),
       ]),
     );
@@ -79,18 +87,35 @@ export class SimTenant {
     this.epoch = randomUUID();
   }
 
+  /** Every object of the resource, whole. */
   items(resource: GraphResource): SimItem[] {
+    return [...this.collection(resource).values()].map(completeItem);
+  }
+
+  /**
+   * Every object of the resource, a generated policy perhaps without its content yet: what
+   * a list pages through, completing only what a page shows ({@link completeItem}).
+   */
+  listed(resource: GraphResource): SimItem[] {
     return [...this.collection(resource).values()];
   }
 
+  count(resource: GraphResource): number {
+    return this.collection(resource).size;
+  }
+
   item(resource: GraphResource, id: string): SimItem | undefined {
-    return this.collection(resource).get(id);
+    const found = this.collection(resource).get(id);
+    return found && completeItem(found);
   }
 
   relatedItems(resource: GraphResource, id: string, related: string): SimItem[] {
     const key = `${resource}/${id}/${related}`;
     let items = this.related.get(key);
-    if (!items) this.related.set(key, (items = generateRelated(this.id, id, related)));
+    if (!items) {
+      items = generateRelated(this.id, resource, id, related, this.definitions);
+      this.related.set(key, items);
+    }
     return items;
   }
 
@@ -116,8 +141,29 @@ export class SimTenant {
     if (!item) return undefined;
     Object.assign(item, patch, { id, lastModifiedDateTime: new Date().toISOString() });
     if (typeof item.version === 'number') item.version += 1;
+    else if (typeof item.version === 'string' && /^\d+$/.test(item.version)) {
+      item.version = String(Number(item.version) + 1);
+    }
     this.record(resource, id);
     return item;
+  }
+
+  /**
+   * A policy written through Graph, stored as given (server-set values included), with its
+   * related collections: those written inline, and empty ones for the rest — a new policy has
+   * no assignments until `assign`.
+   */
+  insert(resource: GraphResource, item: SimItem, related: Record<string, SimItem[]>): void {
+    this.collection(resource).set(item.id, item);
+    for (const [name, items] of Object.entries(related))
+      this.setRelated(resource, item.id, name, items);
+    this.record(resource, item.id);
+  }
+
+  /** The whole item replaced (a PUT); a change, as delta queries report it. */
+  replace(resource: GraphResource, item: SimItem): void {
+    this.collection(resource).set(item.id, item);
+    this.record(resource, item.id);
   }
 
   remove(resource: GraphResource, id: string): boolean {

@@ -93,6 +93,8 @@ export const GRAPH_CONTRACTS = {
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime'],
     pageSize: 100,
     related: {
+      // The definition each value sets, and its presentation values with the presentation each
+      // answers: a restore binds both again (`definition@odata.bind`, `presentation@odata.bind`).
       definitionValues: {
         path: 'definitionValues',
         expand: 'definition,presentationValues($expand=presentation)',
