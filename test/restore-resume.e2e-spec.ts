@@ -152,6 +152,8 @@ describe('a worker killed mid-restore', () => {
       [created.body.id],
     );
     expect(halfway!.done).toBeLessThan(set.items.length);
+    // Killed with creates in flight: Graph may have made them, their answers are lost.
+    expect(halfway!.creating).toBeGreaterThan(0);
 
     // The run is still `running`, held by a dead worker; Bull gives its job to the next worker.
     await redeliverStalled(t.app.get(RunDispatcher).queue('restore'), runId);
@@ -167,4 +169,63 @@ describe('a worker killed mid-restore', () => {
     expectEachOnce(tenant, set, restore);
     await sim.control.clearFaults(tenant.entraTenantId);
   }, 180_000);
+});
+
+describe('a create whose answer Graph lost', () => {
+  it('is found again by its marker on the retry, not created twice; nor are definition values', async () => {
+    await (workers.length ? Promise.resolve() : startWorker());
+    const { tenant, set } = await emptiedTenant(
+      ['device_configuration', 'administrative_template'],
+      2,
+    );
+    const entra = tenant.entraTenantId;
+    // Graph applies the write, then answers 503: the create, and a definition value.
+    for (const match of ['/deviceManagement/deviceConfigurations', '/definitionValues']) {
+      await sim.control.schedule(entra, {
+        status: 503,
+        count: 1,
+        match,
+        method: 'POST',
+        afterWrite: true,
+      });
+    }
+    const created = await steps.create(tenant, {
+      sourceBackupSetId: set.id,
+      includeAssignments: false,
+    });
+    await sim.control.clearRequests(entra);
+    const started = await steps.execute(tenant, created.body.id);
+    const run = await waitForRun(t.http, owner.token, started.body.run.id, 90_000);
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      failures: [],
+      summaryCounts: { total: set.items.length, created: set.items.length },
+    });
+    expect(run.attempts).toBeGreaterThanOrEqual(2);
+    const restore = (await steps.get(tenant, created.body.id)).body;
+    expectEachOnce(tenant, set, restore);
+
+    // Each restored template holds its values once, as backed up.
+    for (const item of set.items.filter((i: any) => i.policyType === 'administrative_template')) {
+      const target = restore.items.find((i: any) => i.policyId === item.policyId).targetPolicyId;
+      const values = sim
+        .tenant(entra)
+        .relatedItems('groupPolicyConfigurations', target, 'definitionValues');
+      expect(values).toHaveLength(item.content.definitionValues.length);
+    }
+    // The collection was listed (to look for the markers) only by the attempt that resumed —
+    // before the inventory sync the restore starts at its end lists it again.
+    const sync = await waitForRun(t.http, owner.token, run.context.inventorySyncRunId, 30_000);
+    const requests = (await sim.control.requests(entra)).requests.filter(
+      (r) => r.at < Date.parse(sync.startedAt),
+    );
+    const lost = requests.findIndex((r) => r.method === 'POST' && r.status === 503);
+    const listings = requests.filter(
+      (r) => r.method === 'GET' && /\/deviceConfigurations\?/.test(r.path),
+    );
+    expect(requests.filter((r) => r.method === 'POST' && r.status === 503)).toHaveLength(2);
+    expect(lost).toBeGreaterThanOrEqual(0);
+    expect(listings).toHaveLength(1);
+    expect(requests.indexOf(listings[0]!)).toBeGreaterThan(lost);
+  }, 120_000);
 });

@@ -89,6 +89,132 @@ function assignmentsOf(tenant: Tenant, type: string, policyId: string) {
 /** A problem body without its request id: what two answers must share to be "the same". */
 const sameBody = (body: any) => ({ ...body, requestId: undefined });
 
+/**
+ * Points the simulated tenant's generated group assignments at its own groups (the generator
+ * makes up group ids no directory has), as a real tenant's assignments would be.
+ */
+function useTenantGroups(tenant: Tenant): void {
+  const simTenant = sim.tenant(tenant.entraTenantId);
+  const groups = simTenant.items('groups');
+  let next = 0;
+  for (const type of Object.keys(POLICY_TYPES)) {
+    const resource = resourceOf(type);
+    for (const policy of simTenant.items(resource)) {
+      const assignments = simTenant.relatedItems(resource, policy.id, 'assignments');
+      simTenant.setRelated(
+        resource,
+        policy.id,
+        'assignments',
+        assignments.map((assignment) => {
+          const target = assignment.target as Record<string, unknown>;
+          if (typeof target.groupId !== 'string') return assignment;
+          return {
+            ...assignment,
+            target: { ...target, groupId: groups[next++ % groups.length]!.id },
+          };
+        }),
+      );
+    }
+  }
+}
+
+/** The latest captured version's hash of each policy of the tenant, by Graph id. */
+async function latestHashes(tenant: Tenant): Promise<Map<string, string>> {
+  const rows = await t.db.query<{ graphId: string; contentHash: string }>(
+    `SELECT DISTINCT ON (policy_type, graph_id) graph_id AS "graphId", content_hash AS "contentHash"
+       FROM policy_versions WHERE tenant_id = $1
+      ORDER BY policy_type, graph_id, version_number DESC`,
+    [tenant.id],
+  );
+  return new Map(rows.map((row) => [row.graphId, row.contentHash]));
+}
+
+describe('a round trip', () => {
+  it('brings deleted and changed policies back as they were backed up', async () => {
+    const tenant = await simTenant(3);
+    useTenantGroups(tenant);
+    await steps.sync(tenant, ['groups']);
+    const set = await steps.backup(tenant);
+    const byType = (type: string) => set.items.filter((i: any) => i.policyType === type);
+    // Deleted: one of three kinds, an administrative template among them (its values go too).
+    const deleted = [
+      byType('device_configuration')[0],
+      byType('settings_catalog')[0],
+      byType('administrative_template')[0],
+    ];
+    for (const item of deleted) {
+      await sim.control.remove(tenant.entraTenantId, resourceOf(item.policyType), item.policyId);
+    }
+    // Changed: renamed, and a setting changed.
+    const changed = [byType('compliance_policy')[0], byType('ios_app_protection')[0]];
+    await sim.control.update(
+      tenant.entraTenantId,
+      'deviceCompliancePolicies',
+      changed[0].policyId,
+      {
+        displayName: 'Renamed by someone',
+        description: 'Changed outside TenantOps',
+      },
+    );
+    await sim.control.update(
+      tenant.entraTenantId,
+      'iosManagedAppProtections',
+      changed[1].policyId,
+      {
+        description: 'Changed outside TenantOps',
+      },
+    );
+    await steps.sync(tenant, ['inventory', 'policies']);
+
+    const created = await steps.create(tenant, {
+      sourceBackupSetId: set.id,
+      conflictPolicy: 'update',
+    });
+    expect(created.status).toBe(201);
+    const total = set.items.length;
+    expect(created.body.preview).toEqual({
+      counts: { total, create: 3, update: 2, skip: 0, unchanged: total - 5 },
+      blockers: [],
+      warnings: [],
+    });
+    const planned = (item: any) =>
+      created.body.items.find((i: any) => i.policyId === item.policyId).action;
+    expect(deleted.map(planned)).toEqual(['create', 'create', 'create']);
+    expect(changed.map(planned)).toEqual(['update', 'update']);
+
+    const started = await steps.execute(tenant, created.body.id);
+    const run = await waitForRun(t.http, owner.token, started.body.run.id, 60_000);
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      failures: [],
+      summaryCounts: { total, created: 3, updated: 2, unchanged: total - 5, skipped: 0, failed: 0 },
+    });
+    const restore = (await steps.get(tenant, created.body.id)).body;
+    const targetOf = new Map<string, string>(
+      restore.items.map((i: any) => [i.policyId, i.targetPolicyId]),
+    );
+    for (const item of deleted) {
+      const again = sim
+        .tenant(tenant.entraTenantId)
+        .item(resourceOf(item.policyType), targetOf.get(item.policyId)!);
+      expect(again).toBeDefined();
+      expect(again!.id).not.toBe(item.policyId);
+    }
+
+    // A fresh capture of every restored policy hashes as its backup did.
+    await waitForRun(t.http, owner.token, run.context.inventorySyncRunId, 30_000);
+    await steps.sync(tenant, ['policies']);
+    const hashes = await latestHashes(tenant);
+    for (const item of set.items) {
+      const targetId = targetOf.get(item.policyId)!;
+      expect({ policy: item.displayName, hash: hashes.get(targetId) }).toEqual({
+        policy: item.displayName,
+        hash: item.contentHash,
+      });
+    }
+  }, 180_000);
+});
+
 describe('a restore into another tenant of the workspace', () => {
   it('maps groups by name and explicitly, refuses unmapped groups with 409, and creates copies beside', async () => {
     const source = await simTenant(2);
