@@ -118,6 +118,20 @@ function useTenantGroups(tenant: Tenant): void {
   }
 }
 
+/**
+ * Gives the target's first policy of a collection the `@odata.type` of the source's first — the
+ * generator draws kinds per tenant — so that the two meet by name and kind.
+ */
+async function sameKindAsSource(source: Tenant, target: Tenant, resource: GraphResource) {
+  const [theirs] = sim.tenant(source.entraTenantId).items(resource);
+  const [ours] = sim.tenant(target.entraTenantId).items(resource);
+  if (theirs!['@odata.type']) {
+    await sim.control.update(target.entraTenantId, resource, ours!.id, {
+      '@odata.type': theirs!['@odata.type'],
+    });
+  }
+}
+
 /** The latest captured version's hash of each policy of the tenant, by Graph id. */
 async function latestHashes(tenant: Tenant): Promise<Map<string, string>> {
   const rows = await t.db.query<{ graphId: string; contentHash: string }>(
@@ -219,6 +233,8 @@ describe('a restore into another tenant of the workspace', () => {
   it('maps groups by name and explicitly, refuses unmapped groups with 409, and creates copies beside', async () => {
     const source = await simTenant(2);
     const target = await simTenant(1);
+    await sameKindAsSource(source, target, 'deviceConfigurations');
+    await sameKindAsSource(source, target, 'deviceCompliancePolicies');
     // Only the source has this group: nothing of its name in the target.
     const onlyInSource = await sim.control.add(source.entraTenantId, 'groups', {
       displayName: 'Kiosk devices (source only)',
@@ -546,6 +562,7 @@ describe('the preview', () => {
   it('answers from the database with the simulated Graph stopped', async () => {
     const source = await simTenant(2);
     const target = await simTenant(1);
+    await sameKindAsSource(source, target, 'deviceConfigurations');
     await steps.sync(source, ['groups']);
     const set = await steps.backup(source, ['device_configuration', 'settings_catalog']);
     await steps.sync(target, ['inventory', 'groups']);

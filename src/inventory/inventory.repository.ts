@@ -50,6 +50,8 @@ export interface LiveItem {
   policyType: PolicyType;
   graphId: string;
   displayName: string;
+  /** Its `@odata.type` as listed (one collection holds several kinds of policy). */
+  odataType: string | null;
 }
 
 /** What one sync saw of one policy, with its normalised listed content. */
@@ -177,10 +179,11 @@ export class InventoryRepository {
   async findLiveOfTypes(tenantId: string, types: readonly PolicyType[]): Promise<LiveItem[]> {
     if (!types.length) return [];
     return this.db.query(
-      `SELECT policy_type AS "policyType", graph_id AS "graphId", display_name AS "displayName"
-         FROM inventory_items
-        WHERE tenant_id = $1 AND policy_type = ANY($2) AND deleted_at IS NULL
-        ORDER BY policy_type, graph_id`,
+      `SELECT i.policy_type AS "policyType", i.graph_id AS "graphId",
+              i.display_name AS "displayName", c.content ->> '@odata.type' AS "odataType"
+         FROM inventory_items i LEFT JOIN inventory_contents c USING (content_hash)
+        WHERE i.tenant_id = $1 AND i.policy_type = ANY($2) AND i.deleted_at IS NULL
+        ORDER BY i.policy_type, i.graph_id`,
       [tenantId, types],
     );
   }

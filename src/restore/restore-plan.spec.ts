@@ -138,12 +138,27 @@ describe('the planned action', () => {
     displayName: 'Kiosk Lockdown',
   };
 
-  it('matches by Graph id in the same tenant, by type and name in another', () => {
+  it('matches by Graph id in the same tenant, by type, name and @odata.type in another', () => {
     const byId = new Map([['device_configuration/p1', target]]);
     const byName = new Map([['device_configuration/kiosk lockdown', [target, target]]]);
     expect(matchTarget(policy(), true, byId, new Map())).toEqual({ match: target, others: 0 });
     expect(matchTarget(policy(), true, new Map(), byName)).toEqual({ match: null, others: 0 });
     expect(matchTarget(policy(), false, byId, byName)).toEqual({ match: target, others: 1 });
+
+    const windows = '#microsoft.graph.windows10GeneralConfiguration';
+    const typed = policy();
+    typed.content = { properties: { ...typed.content.properties, '@odata.type': windows } };
+    const ios = {
+      ...target,
+      graphId: 'g2',
+      odataType: '#microsoft.graph.iosGeneralDeviceConfiguration',
+    };
+    const same = { ...target, graphId: 'g3', odataType: windows };
+    const kinds = new Map([['device_configuration/kiosk lockdown', [ios, same]]]);
+    expect(matchTarget(typed, false, byId, kinds)).toEqual({ match: same, others: 0 });
+    expect(
+      matchTarget(typed, false, byId, new Map([['device_configuration/kiosk lockdown', [ios]]])),
+    ).toEqual({ match: null, others: 0 });
   });
 
   it('creates what is missing, leaves what is identical, and otherwise follows the conflict policy', () => {

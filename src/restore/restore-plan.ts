@@ -33,6 +33,7 @@ export interface TargetPolicy {
   policyType: PolicyType;
   graphId: string;
   displayName: string;
+  odataType?: string | null;
 }
 
 export interface RestoreChoices {
@@ -206,7 +207,11 @@ function assignmentBody(
   return body;
 }
 
-/** The target policy a backed-up one meets: the same Graph id in its own tenant, else by name. */
+/**
+ * The target policy a backed-up one meets: the same Graph id in its own tenant; in another, the
+ * same type and name (case-insensitive) — and the same `@odata.type`, as one collection holds
+ * several kinds of policy (the three default enrollment configurations share one name).
+ */
 export function matchTarget(
   policy: SourcePolicy,
   sameTenant: boolean,
@@ -217,7 +222,10 @@ export function matchTarget(
     const match = byId.get(`${policy.policyType}/${policy.policyId}`) ?? null;
     return { match, others: 0 };
   }
-  const named = byName.get(`${policy.policyType}/${policy.displayName.toLowerCase()}`) ?? [];
+  const kind = policy.content.properties['@odata.type'];
+  const named = (
+    byName.get(`${policy.policyType}/${policy.displayName.toLowerCase()}`) ?? []
+  ).filter((target) => typeof kind !== 'string' || !target.odataType || target.odataType === kind);
   return { match: named[0] ?? null, others: Math.max(0, named.length - 1) };
 }
 
