@@ -45,7 +45,7 @@ export class RestoreExecuteProcessor implements RunHandler<'restore_execute'> {
     private readonly secrets: PolicySecretCipher,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.concurrency = config.graph.concurrencyPerTenant * 2;
+    this.concurrency = config.graph.concurrencyPerTenant * 4;
   }
 
   async execute(run: RunContext<'restore_execute'>): Promise<void> {
@@ -105,14 +105,12 @@ export class RestoreExecuteProcessor implements RunHandler<'restore_execute'> {
           run.throwIfInterrupted();
           const source = sources.get(`${item.policyType}/${item.policyId}`);
           if (!source) {
-            await this.restores.saveProgress(restoreRunId, item.position, {
+            await writer.finish(item, {
               state: 'failed',
               result: 'failed',
               resultCode: 'restore.source_item_missing',
               resultMessage: 'The policy is no longer in the source backup set.',
             });
-            item.result = 'failed';
-            item.resultCode = 'restore.source_item_missing';
           } else {
             await writer.restore(item, source);
           }
@@ -124,6 +122,7 @@ export class RestoreExecuteProcessor implements RunHandler<'restore_execute'> {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, todo.length) }, worker));
+    await writer.drain();
     if (stopped !== null) throw stopped;
 
     const restoredTypes = [

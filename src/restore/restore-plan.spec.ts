@@ -1,6 +1,7 @@
 import { contentHash } from '#libs/policies';
 import {
   AssignmentTargetType,
+  crossTenantRefusal,
   expectedHash,
   mapGroup,
   matchTarget,
@@ -191,5 +192,30 @@ describe('the planned action', () => {
     expect(expectedHash(same, mapped, false, theirs)).toBe(
       contentHash({ content: same.content, assignments: theirs }),
     );
+  });
+});
+
+describe('what another tenant cannot take', () => {
+  it('refuses an administrative template with custom ADMX settings, naming them', () => {
+    const template = (policyType: string): SourcePolicy => ({
+      ...policy(),
+      policyType: 'administrative_template',
+      content: {
+        properties: { displayName: 'Browser' },
+        definitionValues: [
+          {
+            id: 'v1',
+            definition: { id: 'd1', displayName: 'Home page', policyType: 'admxBacked' },
+          },
+          { id: 'v2', definition: { id: 'd2', displayName: 'LOB proxy', policyType } },
+        ],
+      },
+    });
+    expect(crossTenantRefusal(template('admxBacked'))).toBeNull();
+    expect(crossTenantRefusal(template('admxIngested'))).toMatchObject({
+      code: 'restore.admx_definition_not_in_target',
+      message: expect.stringContaining('LOB proxy'),
+    });
+    expect(crossTenantRefusal(policy())).toBeNull();
   });
 });

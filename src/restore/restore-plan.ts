@@ -265,3 +265,26 @@ export function planAction(
   if (conflictPolicy === 'skip') return 'skip';
   return conflictPolicy === 'update' ? 'update' : 'create';
 }
+
+/**
+ * Why another tenant cannot take this create, beyond what the write itself checks: an
+ * administrative template that sets custom (ADMX-ingested) settings binds definitions that are
+ * the source tenant's own — another tenant's ingested copy of the same file has other ids.
+ */
+export function crossTenantRefusal(policy: SourcePolicy): PlanIssue | null {
+  if (policy.policyType !== 'administrative_template') return null;
+  const custom = (policy.content.definitionValues ?? []).flatMap((value) => {
+    const definition = value.definition as
+      { policyType?: unknown; displayName?: unknown } | undefined;
+    return definition?.policyType === 'admxIngested'
+      ? [String(definition.displayName ?? value.id)]
+      : [];
+  });
+  if (!custom.length) return null;
+  return {
+    code: 'restore.admx_definition_not_in_target',
+    message: `"${policy.displayName}" sets custom (ingested) ADMX settings, whose definitions belong to the source tenant: ${custom.slice(0, 3).join(', ')}${custom.length > 3 ? ', …' : ''}. Leave it out, or ingest the ADMX file in the target and set them there.`,
+    policyType: policy.policyType,
+    policyId: policy.policyId,
+  };
+}

@@ -16,6 +16,7 @@ import type { PlannedItem } from './restore.repository.js';
 import {
   assignedGroupIds,
   COPY_SUFFIX,
+  crossTenantRefusal,
   expectedHash,
   mapGroup,
   matchTarget,
@@ -126,7 +127,9 @@ export class RestorePlanner {
         ? `${policy.displayName}${COPY_SUFFIX}`
         : (match?.displayName ?? policy.displayName);
       const itemWarnings: PlanIssue[] = [];
-      const refusal = this.refusal(policy, action, targetDisplayName);
+      const refusal =
+        (action === 'create' && !sameTenant ? crossTenantRefusal(policy) : null) ??
+        this.refusal(policy, action, targetDisplayName);
       if (refusal?.code === PolicyWriteErrorCode.SecretNotCaptured) itemWarnings.push(refusal);
       else if (refusal) blockers.push(refusal);
       warnings.push(...itemWarnings);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Tx } from '#libs/common/db';
+import { preparedQuery, type Tx } from '#libs/common/db';
 import { isUuid } from '#libs/common/ids';
 import type { PolicyType } from '#libs/policies';
 import type {
@@ -105,7 +105,7 @@ export interface NewRestoreRun extends RestorePlanRow {
   createdBy: { userId: string | null; name: string };
 }
 
-/** A change of one item's progress (the fields given are written; the others stay). */
+/** A change of one item's progress (the fields given change; the others stay). */
 export interface ItemProgress {
   state: ItemState;
   action?: PlannedAction;
@@ -114,6 +114,21 @@ export interface ItemProgress {
   resultCode?: string | null;
   resultMessage?: string | null;
 }
+
+/** One item's whole progress, as written. */
+export type ItemProgressRow = Pick<
+  RestoreRunItem,
+  'position' | 'state' | 'action' | 'targetPolicyId' | 'result' | 'resultCode' | 'resultMessage'
+>;
+
+const SAVE_PROGRESS = `
+  UPDATE restore_run_items i
+     SET state = p.state, action = p.action, target_policy_id = p."targetPolicyId",
+         result = p.result, result_code = p."resultCode", result_message = p."resultMessage",
+         updated_at = now()
+    FROM jsonb_to_recordset($2::jsonb) AS p(position int, state text, action text,
+         "targetPolicyId" text, result text, "resultCode" text, "resultMessage" text)
+   WHERE i.restore_run_id = $1 AND i.position = p.position`;
 
 /**
  * A restore run as readers see it. Its status is `completed` as soon as its operation run is,
@@ -301,26 +316,15 @@ export class RestoreRepository {
     );
   }
 
-  /** Writes one item's progress (before the Graph call that follows it). */
-  async saveProgress(id: string, position: number, progress: ItemProgress): Promise<void> {
-    const set: string[] = ['state = $3', 'updated_at = now()'];
-    const params: unknown[] = [id, position, progress.state];
-    const column = {
-      action: 'action',
-      targetPolicyId: 'target_policy_id',
-      result: 'result',
-      resultCode: 'result_code',
-      resultMessage: 'result_message',
-    } as const;
-    for (const [key, name] of Object.entries(column)) {
-      const value = progress[key as keyof typeof column];
-      if (value === undefined) continue;
-      params.push(value);
-      set.push(`${name} = $${params.length}`);
-    }
-    await this.db.query(
-      `UPDATE restore_run_items SET ${set.join(', ')} WHERE restore_run_id = $1 AND position = $2`,
-      params,
-    );
+  /**
+   * Writes the progress of several items of one restore run in one statement (a named prepared
+   * statement: it runs for every step of every item). Each row is the item's whole progress.
+   */
+  async saveProgress(id: string, rows: ItemProgressRow[]): Promise<void> {
+    if (!rows.length) return;
+    await preparedQuery(this.db, 'restore_item_progress', SAVE_PROGRESS, [
+      id,
+      JSON.stringify(rows),
+    ]);
   }
 }
