@@ -7,6 +7,7 @@ import { DriftFindings1795716000000 } from './1795716000000-drift-findings.js';
 import { NameOrderIndexes1795719600000 } from './1795719600000-name-order-indexes.js';
 import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling.js';
 import { NotificationRunLinks1795881600000 } from './1795881600000-notification-run-links.js';
+import { RestoreRuns1795968000000 } from './1795968000000-restore-runs.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   NameOrderIndexes1795719600000,
   BackupScheduling1795795200000,
   NotificationRunLinks1795881600000,
+  RestoreRuns1795968000000,
 ];

@@ -15,6 +15,7 @@ import { ManagementModule } from './management/management.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { RoleDefinitionsModule } from './role-definitions/role-definitions.module.js';
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
+import { RestoreModule } from './restore/restore.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
 
 export interface AppModuleOptions {
@@ -51,6 +52,7 @@ export class AppModule {
         DriftModule,
         SchedulerModule,
         BackupSchedulingModule,
+        RestoreModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),
       ],

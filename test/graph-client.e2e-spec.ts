@@ -199,7 +199,7 @@ describe('writes', () => {
     ).toEqual([expect.objectContaining({ target })]);
   });
 
-  it('retries a create only when Graph surely did not act on it (429), never after a 504', async () => {
+  it('retries a create only when Graph surely did not act on it (429), never after a 503 or 504', async () => {
     const { graph, entra } = await tenantGraph();
     const path = '/deviceManagement/deviceCompliancePolicies';
     // What Graph takes: a concrete type and the one block action every compliance policy has.
@@ -222,6 +222,24 @@ describe('writes', () => {
     await sim.control.schedule(entra, { status: 429, count: 1, retryAfter: '0', match: path });
     await graph.create('deviceCompliancePolicies', compliance('Twice'));
     expect((await graphRequests(entra, path)).map((r) => r.status)).toEqual([429, 201]);
+
+    // A 503 may answer a create Graph carried out: sent again, the policy would exist twice.
+    await sim.control.clearRequests(entra);
+    await sim.control.schedule(entra, {
+      status: 503,
+      count: 1,
+      match: path,
+      method: 'POST',
+      afterWrite: true,
+    });
+    const lost = await rejection(graph.create('deviceCompliancePolicies', compliance('Lost')));
+    expect(lost).toBeInstanceOf(GraphUnavailableError);
+    expect((await graphRequests(entra, path)).map((r) => r.status)).toEqual([503]);
+    const named = sim
+      .tenant(entra)
+      .items('deviceCompliancePolicies')
+      .filter((policy) => policy.displayName === 'Lost');
+    expect(named).toHaveLength(1);
   });
 });
 

@@ -5,8 +5,13 @@
 
 /** Statuses worth another try: throttling and a busy or timed-out service. */
 const RETRYABLE = new Set([429, 503, 504]);
-/** A create (not idempotent) only when Graph surely did not act on it: refused before work began. */
-const RETRYABLE_CREATE = new Set([429, 503]);
+/**
+ * A create (not idempotent) only when Graph surely did not act on it: throttled, refused before
+ * any work began. A 503 (or 504) may come after the write was applied — the answer, not the
+ * request, was lost — so sending the create again could make the object twice: the caller decides
+ * (a restore looks for what it created by its marker before creating again).
+ */
+const RETRYABLE_CREATE = new Set([429]);
 
 export function isRetryableStatus(status: number, idempotent: boolean): boolean {
   return (idempotent ? RETRYABLE : RETRYABLE_CREATE).has(status);

@@ -213,15 +213,27 @@ export class OperationRunRepository {
     return rows[0] ?? null;
   }
 
-  /** queued → running for one delivery of the job; null when the run is not queued (any more). */
-  async claimQueuedRun(id: string, type: string): Promise<OperationRun | null> {
+  /**
+   * queued → running for one delivery of the job; null when the run is not queued (any more).
+   * With `takeOverAfterSeconds` (a resumable type), a run still `running` whose heartbeat is
+   * older than that is taken over too: Bull delivered its job again because the worker that held
+   * it stopped renewing its lock (it was killed). `attempts` goes up either way, which fences
+   * the previous holder out (its heartbeats and its completion name the attempt it claimed).
+   */
+  async claimRun(
+    id: string,
+    type: string,
+    takeOverAfterSeconds: number | null = null,
+  ): Promise<OperationRun | null> {
     const rows: [RunRow[], number] = await this.db.query(
       `UPDATE operation_runs
           SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(),
               attempts = attempts + 1, summary_counts = '{}'::jsonb, failures = '[]'::jsonb
-        WHERE id = $1 AND type = $2 AND status = 'queued'
+        WHERE id = $1 AND type = $2 AND (status = 'queued' OR (
+              $3::int IS NOT NULL AND status = 'running'
+              AND heartbeat_at < now() - make_interval(secs => $3::int)))
         RETURNING ${COLUMNS}`,
-      [id, type],
+      [id, type, takeOverAfterSeconds],
     );
     const row = rows[0]?.[0];
     return row ? toRun(row) : null;
@@ -229,42 +241,56 @@ export class OperationRunRepository {
 
   /**
    * Heartbeat, with the progress so far. Returns null when the run is no longer running (swept
-   * as lost, or completed elsewhere): the worker must stop.
+   * as lost, completed elsewhere, or taken over: `attempt` is no longer its attempt): the worker
+   * must stop.
    */
-  async heartbeat(id: string, progress: RunProgress): Promise<{ cancelRequested: boolean } | null> {
+  async heartbeat(
+    id: string,
+    progress: RunProgress,
+    attempt: number | null = null,
+  ): Promise<{ cancelRequested: boolean } | null> {
     const rows: [{ cancelRequested: boolean }[], number] = await this.db.query(
       `UPDATE operation_runs
           SET heartbeat_at = now(), summary_counts = $2, failures = $3, context = $4
-        WHERE id = $1 AND status = 'running'
+        WHERE id = $1 AND status = 'running' AND ($5::int IS NULL OR attempts = $5::int)
         RETURNING cancel_requested_at IS NOT NULL AS "cancelRequested"`,
-      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context],
+      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context, attempt],
     );
     return rows[0]?.[0] ?? null;
   }
 
   /** running → queued, so the next delivery (a Bull retry) can claim it again. */
-  async requeueForRetry(id: string, progress: RunProgress): Promise<boolean> {
+  async requeueForRetry(
+    id: string,
+    progress: RunProgress,
+    attempt: number | null = null,
+  ): Promise<boolean> {
     const rows: [unknown[], number] = await this.db.query(
       `UPDATE operation_runs SET status = 'queued', summary_counts = $2, failures = $3, context = $4
-        WHERE id = $1 AND status = 'running' RETURNING id`,
-      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context],
+        WHERE id = $1 AND status = 'running' AND ($5::int IS NULL OR attempts = $5::int)
+        RETURNING id`,
+      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context, attempt],
     );
     return rows[0].length > 0;
   }
 
-  /** Completes the run if it is in one of `from`, and notifies its initiator; null otherwise. */
+  /**
+   * Completes the run if it is in one of `from` (and, with `attempt`, still in that attempt), and
+   * notifies its initiator; null otherwise.
+   */
   async complete(
     id: string,
     from: RunStatus[],
     outcome: Exclude<RunOutcome, 'pending'>,
     progress: RunProgress,
+    attempt: number | null = null,
   ): Promise<OperationRun | null> {
     const rows: RunRow[] = await this.db.query(
       `WITH done AS (
          UPDATE operation_runs
             SET status = 'completed', outcome = $3, completed_at = now(),
                 summary_counts = $4, failures = $5, context = $6
-          WHERE id = $1 AND status = ANY($2)
+          WHERE id = $1 AND status = ANY($2) AND ($7::int IS NULL OR attempts = $7::int)
           RETURNING *
        ), completed_notification AS (${NOTIFY('done', 'run.completed')})
        SELECT ${COLUMNS} FROM done`,
@@ -275,6 +301,7 @@ export class OperationRunRepository {
         progress.summaryCounts,
         JSON.stringify(progress.failures),
         progress.context,
+        attempt,
       ],
     );
     return rows[0] ? toRun(rows[0]) : null;

@@ -9,12 +9,30 @@ import { RunContext, RunInterrupted } from './run-context.js';
 import type { RunJobData } from './run-dispatcher.js';
 import type { RunHandler } from './run-handler.js';
 import { outcomeOf } from './run-outcome.js';
+import { RunTypeRegistry } from './run-type.registry.js';
 import type { RunFailure } from './run-types.js';
+
+/**
+ * A delivery of a resumable run's job found the run held by a worker that still heartbeats: the
+ * job is failed so that Bull delivers it again after its back-off, when that worker has either
+ * finished or is gone for good.
+ */
+class RunStillHeld extends RunError {
+  constructor(runId: string) {
+    super('run.still_held', `Run ${runId} is still held by a worker that heartbeats.`, true);
+  }
+}
 
 /**
  * Runs one delivery of a job: claims the run (queued → running, so a duplicate delivery does
  * nothing), heartbeats while the handler works, and completes the run by the outcome rules.
  * Creates nothing: a job whose run is missing, of another type or not queued just ends.
+ *
+ * A resumable type's run is also taken over when its job comes again while the run is still
+ * `running` with no heartbeat for `RUN_HEARTBEAT_SECONDS`: Bull delivers a job again only when
+ * the worker that held it stopped renewing its lock (a killed worker). Each claim is a new
+ * attempt, and this worker's heartbeats and completion name it: a previous holder that was only
+ * stalled finds its run taken (its heartbeat answers "lost") and can no longer complete it.
  */
 @Injectable()
 export class RunExecutor {
@@ -24,6 +42,7 @@ export class RunExecutor {
 
   constructor(
     private readonly runs: OperationRunRepository,
+    private readonly registry: RunTypeRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.heartbeatMs = config.runs.heartbeatSeconds * 1000;
@@ -42,10 +61,18 @@ export class RunExecutor {
       this.logger.warn(log, 'Job names no known run or run type; nothing done');
       return;
     }
-    const run = await this.runs.claimQueuedRun(runId, type);
+    const resumable = this.registry.find(type)?.resumable === true;
+    const run = await this.runs.claimRun(runId, type, resumable ? this.heartbeatMs / 1000 : null);
     if (!run) {
+      if (resumable && (await this.runs.findById(runId))?.status === 'running') {
+        this.logger.warn(log, 'Run is held by a worker that heartbeats; delivering again later');
+        throw new RunStillHeld(runId);
+      }
       this.logger.warn(log, 'Run is missing, of another type or not queued; nothing done');
       return;
+    }
+    if (run.attempts > 1 && job.attemptsMade + 1 < run.attempts) {
+      this.logger.warn({ ...log, attempts: run.attempts }, 'Run taken over from a lost worker');
     }
     const context = new RunContext(run);
     const beat = setInterval(() => void this.heartbeat(context), this.heartbeatMs);
@@ -62,7 +89,11 @@ export class RunExecutor {
 
   private async heartbeat(context: RunContext): Promise<void> {
     try {
-      const state = await this.runs.heartbeat(context.runId, context.progress());
+      const state = await this.runs.heartbeat(
+        context.runId,
+        context.progress(),
+        context.run.attempts,
+      );
       if (!state) context.interrupt('lost');
       else if (state.cancelRequested) context.interrupt('cancelled');
     } catch (error) {
@@ -95,7 +126,9 @@ export class RunExecutor {
     const retryable = !(error instanceof RunError) || error.retryable;
     if (retryable && attemptsLeft > 0) {
       // Back to queued, so the next delivery claims it; the same run, one more attempt.
-      if (await this.runs.requeueForRetry(runId, context.progress([failure]))) {
+      if (
+        await this.runs.requeueForRetry(runId, context.progress([failure]), context.run.attempts)
+      ) {
         this.logger.warn(
           { ...context.logFields, err: error, attemptsLeft },
           'Run attempt failed; Bull will retry',
@@ -118,6 +151,7 @@ export class RunExecutor {
       ['running'],
       outcome,
       context.progress(extraFailures),
+      context.run.attempts,
     );
     if (done) this.logger.log({ ...context.logFields, outcome: done.outcome }, 'Run completed');
     else

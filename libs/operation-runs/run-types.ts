@@ -66,6 +66,12 @@ export interface RunTypeDefinition<T extends RunType = RunType> {
    * The API shows them to nobody; they are read in the database and the logs.
    */
   systemWide?: boolean;
+  /**
+   * The handler records its progress as it goes and picks up from it when run again, so a job
+   * that Bull delivers again after its worker died (the lock it renewed expired) takes the run
+   * over instead of leaving it to the liveness sweep (`worker.lost`). See `RunExecutor`.
+   */
+  resumable?: boolean;
   /** The inputs that make two starts "the same work" (sorted, normalised). */
   identity(inputs: RunTypeInputs[T]): Json;
   job?: Partial<RunJobOptions>;

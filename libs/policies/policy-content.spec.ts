@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { canonicalJson, contentHash, normalizeContent } from './policy-content.js';
+import { describeWithMarker, parseRestoreMarker, restoreMarker } from './restore-marker.js';
 
 describe('policy content normalisation', () => {
   it('drops ids, timestamps and version noise at every depth', () => {
@@ -39,5 +40,24 @@ describe('policy content normalisation', () => {
       }),
     );
     expect(contentHash({ description: 'a' })).not.toBe(contentHash({ description: 'b' }));
+  });
+});
+
+describe('the restore marker', () => {
+  const runId = '0190f7a2-1234-7abc-8def-0123456789ab';
+
+  it('is left out of the hash, whatever the description was', () => {
+    for (const description of ['Baseline for kiosks', '', null, 'two\nlines']) {
+      const restored = { displayName: 'P', description: describeWithMarker(description, runId, 7) };
+      expect(contentHash(restored)).toBe(contentHash({ displayName: 'P', description }));
+      expect(parseRestoreMarker(restored.description)).toEqual({ restoreRunId: runId, item: 7 });
+    }
+  });
+
+  it('is only a marker at the end of a description, on its own line', () => {
+    const text = `see ${restoreMarker(runId, 1)} here`;
+    expect(parseRestoreMarker(text)).toBeNull();
+    expect(contentHash({ description: text })).not.toBe(contentHash({ description: 'see  here' }));
+    expect(parseRestoreMarker(`x${restoreMarker(runId, 1)}`)).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import { ODATA_TYPES, shapeOf, type GraphItem } from '#libs/graph';
 import { isCapturedSecret, SECRET_MARK } from './policy-secrets.js';
+import { withoutRestoreMarker } from './restore-marker.js';
 
 /**
  * The properties Microsoft's definitions mark read-only (or Intune sets) wherever they appear:
@@ -57,8 +58,10 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The content of a policy as compared and hashed: noise removed at every depth, every array
- * sorted (Graph returns assignments and settings in no guaranteed order), and a captured secret
- * reduced to its keyed digest (its ciphertext differs at every capture).
+ * sorted (Graph returns assignments and settings in no guaranteed order), a captured secret
+ * reduced to its keyed digest (its ciphertext differs at every capture), and the marker a restore
+ * appends to the `description` of a policy it creates removed (`restore-marker.ts`): a restored
+ * policy hashes as its backup did.
  */
 export function normalizeContent(value: unknown): NormalizedValue {
   if (isCapturedSecret(value)) return { [SECRET_MARK]: value[SECRET_MARK]?.digest ?? null };
@@ -73,7 +76,9 @@ export function normalizeContent(value: unknown): NormalizedValue {
     const result: Record<string, NormalizedValue> = {};
     for (const [key, inner] of Object.entries(value)) {
       if (NOISE.has(key) || inner === undefined) continue;
-      result[key] = normalizeContent(inner);
+      result[key] = normalizeContent(
+        key === 'description' && typeof inner === 'string' ? withoutRestoreMarker(inner) : inner,
+      );
     }
     return result;
   }

@@ -21,7 +21,8 @@ import { BackupSetsService } from './backup-sets.service.js';
 
 /**
  * Backup schedules (SPEC §3) and the backup sets their runs make. Registers with the scheduler
- * the schedules' fires ({@link BackupScheduleFiring}) and the daily purge.
+ * the schedules' fires ({@link BackupScheduleFiring}) and the daily purge. Exports the reads of
+ * backup sets (a restore's source).
  */
 @Module({
   imports: [
@@ -45,6 +46,7 @@ import { BackupSetsService } from './backup-sets.service.js';
     BackupPurgeProcessor,
     BackupSetAddPoliciesProcessor,
   ],
+  exports: [BackupSetsService],
 })
 export class BackupSchedulingModule implements OnModuleInit {
   constructor(

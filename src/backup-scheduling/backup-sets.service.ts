@@ -62,6 +62,19 @@ export class BackupSetsService {
   }
 
   /**
+   * A live set by id, whichever tenant holds it: a restore's source, which may be another tenant
+   * of the workspace. Null when there is none (or retention expired it).
+   */
+  findLive(id: string): Promise<BackupSet | null> {
+    return this.sets.findLive(id);
+  }
+
+  /** Every item of a set (content, assignments, hash), by policy type and Graph id. */
+  itemsOf(setId: string): Promise<BackupSetItem[]> {
+    return this.sets.items(setId);
+  }
+
+  /**
    * `backup_set_add_policies`: one active run per set and policy selection. The policies are
    * inventory items of the tenant, as every start that selects policies takes them: a 400 names
    * the others.

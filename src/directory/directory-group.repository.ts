@@ -14,6 +14,9 @@ export interface DirectoryGroup {
   lastSeenOperationRunId: string | null;
 }
 
+/** A group as another family needs it: its id and name. */
+export type GroupName = Pick<DirectoryGroup, 'id' | 'displayName'>;
+
 export type GroupRow = Omit<DirectoryGroup, 'syncedAt' | 'lastSeenOperationRunId'>;
 
 const COLUMNS = `
@@ -87,6 +90,27 @@ export class DirectoryGroupRepository {
       [tenantId, id],
     );
     return rows[0] ?? null;
+  }
+
+  /** The cached groups of the tenant among these ids. */
+  findByIds(tenantId: string, ids: readonly string[]): Promise<GroupName[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.db.query(
+      `SELECT graph_id AS id, display_name AS "displayName" FROM directory_groups
+        WHERE tenant_id = $1 AND graph_id = ANY($2)`,
+      [tenantId, ids],
+    );
+  }
+
+  /** The cached groups of the tenant named any of these names (case-insensitive). */
+  findByDisplayNames(tenantId: string, names: readonly string[]): Promise<GroupName[]> {
+    if (!names.length) return Promise.resolve([]);
+    return this.db.query(
+      `SELECT graph_id AS id, display_name AS "displayName" FROM directory_groups
+        WHERE tenant_id = $1 AND lower(display_name) = ANY($2::text[])
+        ORDER BY graph_id`,
+      [tenantId, names.map((name) => name.toLowerCase())],
+    );
   }
 
   async deltaLink(tenantId: string, resource: string): Promise<string | null> {

@@ -4,7 +4,11 @@ import { RecordNotFoundError } from '#libs/common/errors';
 import { namePage } from '#libs/common/db';
 import type { Page } from '#libs/common/pagination';
 import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
-import { DirectoryGroupRepository, type DirectoryGroup } from './directory-group.repository.js';
+import {
+  DirectoryGroupRepository,
+  type DirectoryGroup,
+  type GroupName,
+} from './directory-group.repository.js';
 
 export interface SearchQuery {
   search?: string;
@@ -32,6 +36,19 @@ export class DirectoryService {
 
   searchGroups(tenantId: string, query: SearchQuery): Promise<Page<DirectoryGroup>> {
     return namePage((q) => this.groups.search(q), { tenantId, ...query });
+  }
+
+  /** The tenant's cached groups among these ids (ids not in the cache are left out). */
+  groupsByIds(tenantId: string, ids: readonly string[]): Promise<GroupName[]> {
+    return this.groups.findByIds(tenantId, [...new Set(ids)]);
+  }
+
+  /**
+   * The tenant's cached groups with any of these display names, compared case-insensitively as
+   * Entra does; a name may belong to several groups.
+   */
+  groupsByDisplayNames(tenantId: string, names: readonly string[]): Promise<GroupName[]> {
+    return this.groups.findByDisplayNames(tenantId, [...new Set(names)]);
   }
 
   async group(tenantId: string, id: string): Promise<DirectoryGroup> {

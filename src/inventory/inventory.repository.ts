@@ -45,6 +45,15 @@ export interface ItemFilter {
   limit: number;
 }
 
+/** A live item as a restore matches it: by type and Graph id, or by type and name. */
+export interface LiveItem {
+  policyType: PolicyType;
+  graphId: string;
+  displayName: string;
+  /** Its `@odata.type` as listed (one collection holds several kinds of policy). */
+  odataType: string | null;
+}
+
 /** What one sync saw of one policy, with its normalised listed content. */
 export interface SnapshotEntry {
   policyType: PolicyType;
@@ -163,6 +172,19 @@ export class InventoryRepository {
         WHERE tenant_id = $1 AND deleted_at IS NULL AND (cardinality($2::uuid[]) = 0 OR id = ANY($2))
         ORDER BY policy_type, graph_id`,
       [tenantId, ids],
+    );
+  }
+
+  /** The live items of a tenant of these types: what a restore matches its policies against. */
+  async findLiveOfTypes(tenantId: string, types: readonly PolicyType[]): Promise<LiveItem[]> {
+    if (!types.length) return [];
+    return this.db.query(
+      `SELECT i.policy_type AS "policyType", i.graph_id AS "graphId",
+              i.display_name AS "displayName", c.content ->> '@odata.type' AS "odataType"
+         FROM inventory_items i LEFT JOIN inventory_contents c USING (content_hash)
+        WHERE i.tenant_id = $1 AND i.policy_type = ANY($2) AND i.deleted_at IS NULL
+        ORDER BY i.policy_type, i.graph_id`,
+      [tenantId, types],
     );
   }
 

@@ -3,16 +3,18 @@ import type { Principal, RecordScope } from '#libs/authz';
 import { RecordNotFoundError } from '#libs/common/errors';
 import { isUuid } from '#libs/common/ids';
 import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
-import { OperationRunsService, type StartedRun } from '#libs/operation-runs';
+import { OperationRunsService, type Json, type StartedRun } from '#libs/operation-runs';
 import { InventoryError, InventoryErrorCode } from './inventory.errors.js';
 import {
   InventoryRepository,
   type InventoryItem,
   type ItemFilter,
+  type LiveItem,
   type SnapshotEntry,
 } from './inventory.repository.js';
 import {
   PolicyVersionRepository,
+  type LatestVersion,
   type PolicyVersion,
   type PolicyVersionSummary,
   type VersionFilter,
@@ -48,10 +50,15 @@ export class InventoryService {
     private readonly versions: PolicyVersionRepository,
   ) {}
 
+  /**
+   * `inventory_sync` of the selected types (none: every type). A caller's start, or the system's
+   * (`initiator` null: another run refreshing what it changed, linked in `context`).
+   */
   startInventorySync(
     scope: RecordScope,
-    initiator: Principal,
+    initiator: Principal | null,
     policyTypes: readonly PolicyType[] | undefined,
+    context?: Record<string, Json>,
   ): Promise<StartedRun> {
     return this.runs.start({
       type: 'inventory_sync',
@@ -59,6 +66,7 @@ export class InventoryService {
       tenantId: scope.tenantId!,
       inputs: { policyTypes: selectedPolicyTypes(policyTypes) },
       initiator,
+      context,
     });
   }
 
@@ -160,6 +168,19 @@ export class InventoryService {
     const version = isUuid(id) ? await this.versions.find(tenantId, id) : null;
     if (!version) throw new RecordNotFoundError('Policy version');
     return version;
+  }
+
+  /** The tenant's live inventory items of these types, by type and Graph id (with their names). */
+  liveItemsOfTypes(tenantId: string, types: readonly PolicyType[]): Promise<LiveItem[]> {
+    return this.inventory.findLiveOfTypes(tenantId, [...new Set(types)]);
+  }
+
+  /**
+   * The latest captured version (`policy_sync`) of each of these policies of the tenant: its
+   * content hash and assignments. Policies never captured are left out.
+   */
+  latestVersions(tenantId: string, refs: readonly PolicyRef[]): Promise<LatestVersion[]> {
+    return this.versions.latestOf(tenantId, refs);
   }
 
   /** What one inventory sync saw (drift compares two); empty once the run was pruned. */

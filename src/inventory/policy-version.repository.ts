@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SqlConditions } from '#libs/common/db';
-import type { CapturedPolicy } from '#libs/policies';
-import type { PolicyType } from '#libs/policies';
+import type { CapturedPolicy, PolicyRef, PolicyType } from '#libs/policies';
 
 export interface PolicyVersionSummary {
   id: string;
@@ -19,6 +18,12 @@ export interface PolicyVersionSummary {
 
 export interface PolicyVersion extends PolicyVersionSummary {
   content: Record<string, unknown>;
+  assignments: unknown[];
+}
+
+/** The newest captured content of a policy, as a restore compares it. */
+export interface LatestVersion extends PolicyRef {
+  contentHash: string;
   assignments: unknown[];
 }
 
@@ -75,6 +80,22 @@ export class PolicyVersionRepository {
     if (!policies.length) return 0;
     const rows = await this.db.query(INSERT_CHANGED, [tenantId, runId, JSON.stringify(policies)]);
     return rows.length;
+  }
+
+  /** The latest version of each of these policies that has one (its hash and assignments). */
+  latestOf(tenantId: string, refs: readonly PolicyRef[]): Promise<LatestVersion[]> {
+    if (!refs.length) return Promise.resolve([]);
+    return this.db.query(
+      `SELECT DISTINCT ON (v.policy_type, v.graph_id)
+              v.policy_type AS "policyType", v.graph_id AS "graphId",
+              v.content_hash AS "contentHash", v.assignments
+         FROM policy_versions v
+         JOIN unnest($2::text[], $3::text[]) AS r(policy_type, graph_id)
+           ON v.policy_type = r.policy_type AND v.graph_id = r.graph_id
+        WHERE v.tenant_id = $1
+        ORDER BY v.policy_type, v.graph_id, v.version_number DESC`,
+      [tenantId, refs.map((ref) => ref.policyType), refs.map((ref) => ref.graphId)],
+    );
   }
 
   async list(tenantId: string, filter: VersionFilter): Promise<PolicyVersionSummary[]> {
