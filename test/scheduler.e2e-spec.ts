@@ -304,7 +304,12 @@ describe('after scheduled runs', () => {
   it('retention keeps exactly keepLast sets, and the daily purge deletes the expired ones', async () => {
     // The purge is per workspace: the test's own, so that no other test's sets are counted.
     const { id: tenantId } = await tenant();
-    const schedule = await createSchedule(t, tenantId, owner.token, { keepLast: 2 });
+    // Fires at 10, 11 and 12 only: an hourly schedule would fire again on the purge's tick (the
+    // next day), and that fire's retention, racing the purge, would expire a second set for it.
+    const schedule = await createSchedule(t, tenantId, owner.token, {
+      cron: '0 10-12 * * *',
+      keepLast: 2,
+    });
     await oweFiresFrom(t, schedule.id, '2026-06-06T10:00:00Z');
     const setIds: string[] = [];
     for (const hour of ['10', '11', '12']) {
@@ -325,6 +330,7 @@ describe('after scheduled runs', () => {
     expect(sets.body.items.map((s: any) => s.id)).toEqual([setIds[2], setIds[1]]);
 
     const purgeTick = await tick('2026-06-07T00:00:30Z');
+    expect(purgeTick.created.filter((r) => r.scheduleId === schedule.id)).toEqual([]);
     // (The purge is a daily duty: the first tick of the day starts one per workspace holding
     // expired sets; this workspace's is the one looked at.)
     const purges = await t.db.query<{ id: string }>(
