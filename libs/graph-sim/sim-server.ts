@@ -170,6 +170,10 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       void handle(incoming, outgoing);
     },
   );
+  // Graph keeps idle connections open for long. A caller whose event loop was busy for a few
+  // seconds (a test embedding the sim while it generates a large tenant) must not have the
+  // server reset the pooled connection it is about to reuse (5 s is Node's default).
+  server.keepAliveTimeout = 30_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
