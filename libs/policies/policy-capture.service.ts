@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GraphError, type GraphItem, type TenantGraph } from '#libs/graph';
-import { contentHash, type PolicyContent } from './policy-content.js';
-import { writableView } from './policy-writes.js';
+import type { PolicyContent } from './policy-content.js';
+import { policyHash } from './policy-writes.js';
 import { PolicySecretCipher, SECRET_MARK, type CapturedSecret } from './policy-secrets.js';
 import { displayNameOf, POLICY_TYPES, type PolicyType } from './policy-types.js';
 
@@ -61,10 +61,7 @@ export class PolicyCaptureService {
       displayName: displayNameOf(item),
       content,
       assignments: cleanAssignments,
-      contentHash: contentHash({
-        content: writableView(ref.policyType, content),
-        assignments: cleanAssignments,
-      }),
+      contentHash: policyHash(ref.policyType, content, cleanAssignments),
     };
   }
 

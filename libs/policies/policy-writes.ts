@@ -5,7 +5,7 @@ import {
   type PolicyCollection,
   type PolicyWriteBody,
 } from '#libs/graph';
-import type { PolicyContent } from './policy-content.js';
+import { contentHash, type PolicyContent } from './policy-content.js';
 import { isCapturedSecret, type CapturedSecret } from './policy-secrets.js';
 import { POLICY_TYPES, type PolicyType } from './policy-types.js';
 
@@ -238,4 +238,12 @@ export function writableView(type: PolicyType, content: PolicyContent): PolicyCo
     ) as GraphItem[];
   }
   return view;
+}
+
+/**
+ * A policy's content hash: over what a write carries ({@link writableView}) and its assignments —
+ * for a capture, and for what a restore expects a policy to hash once written.
+ */
+export function policyHash(type: PolicyType, content: PolicyContent, assignments: unknown): string {
+  return contentHash({ content: writableView(type, content), assignments });
 }

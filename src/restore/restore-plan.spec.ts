@@ -1,4 +1,4 @@
-import { contentHash } from '#libs/policies';
+import { policyHash } from '#libs/policies';
 import {
   AssignmentTargetType,
   crossTenantRefusal,
@@ -33,7 +33,7 @@ function policy(assignments: SourcePolicy['assignments'] = []): SourcePolicy {
     displayName: 'Kiosk lockdown',
     content,
     assignments,
-    contentHash: contentHash({ content, assignments }),
+    contentHash: policyHash('device_configuration', content, assignments),
   };
 }
 
@@ -183,14 +183,13 @@ describe('the planned action', () => {
 
     const mapped = planAssignments(same, choices(), crossTenant).assignments;
     expect(expectedHash(same, mapped, true, [])).toBe(
-      contentHash({
-        content: same.content,
-        assignments: [{ ...same.assignments[0], target: mapped[0]!.body!.target }],
-      }),
+      policyHash(same.policyType, same.content, [
+        { ...same.assignments[0], target: mapped[0]!.body!.target },
+      ]),
     );
     const theirs = [{ target: { '@odata.type': AssignmentTargetType.AllUsers } }];
     expect(expectedHash(same, mapped, false, theirs)).toBe(
-      contentHash({ content: same.content, assignments: theirs }),
+      policyHash(same.policyType, same.content, theirs),
     );
   });
 });

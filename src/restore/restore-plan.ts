@@ -1,5 +1,5 @@
 import type { GraphItem } from '#libs/graph';
-import { contentHash, type PolicyContent, type PolicyType } from '#libs/policies';
+import { policyHash, type PolicyContent, type PolicyType } from '#libs/policies';
 
 /**
  * The rules of a restore's preview, as pure functions over what the database holds: which target
@@ -241,13 +241,13 @@ export function expectedHash(
   targetAssignments: unknown[],
 ): string {
   if (!includeAssignments) {
-    return contentHash({ content: policy.content, assignments: targetAssignments });
+    return policyHash(policy.policyType, policy.content, targetAssignments);
   }
   const mapped = policy.assignments.flatMap((captured, i) => {
     const body = assignments[i]?.body;
     return body ? [{ ...captured, target: body.target }] : [];
   });
-  return contentHash({ content: policy.content, assignments: mapped });
+  return policyHash(policy.policyType, policy.content, mapped);
 }
 
 /**
