@@ -423,6 +423,18 @@ describe('executing a restore', () => {
     expect(patch.status).toBe(409);
     expect(patch.body.code).toBe('restore.not_draft');
     expect((await t.http.delete(url, { token: owner.token })).status).toBe(409);
+
+    // Its run pruned (as runs_prune deletes it past retention): a new execute would write the
+    // tenant again, so it is refused, and no run is made.
+    await t.db.query(`DELETE FROM operation_runs WHERE id = $1`, [a.body.run.id]);
+    const pruned = await steps.execute(tenant, created.body.id);
+    expect(pruned.status).toBe(409);
+    expect(pruned.body.code).toBe('restore.run_pruned');
+    const after = await t.db.query(
+      `SELECT id FROM operation_runs WHERE type = 'restore_execute' AND context ->> 'restoreRunId' = $1`,
+      [created.body.id],
+    );
+    expect(after).toHaveLength(0);
   }, 60_000);
 });
 

@@ -9,6 +9,8 @@ export enum RestoreErrorCode {
   Blocked = 'restore.blocked',
   /** The source backup set was purged (or expired) since the draft was made. */
   SourceGone = 'restore.source_gone',
+  /** The restore was executed and completed long ago: its run has been pruned (retention). */
+  RunPruned = 'restore.run_pruned',
 }
 
 export class RestoreError extends errorFamily<RestoreErrorCode>({
@@ -16,6 +18,7 @@ export class RestoreError extends errorFamily<RestoreErrorCode>({
   [RestoreErrorCode.NotDraft]: 409,
   [RestoreErrorCode.Blocked]: 409,
   [RestoreErrorCode.SourceGone]: 409,
+  [RestoreErrorCode.RunPruned]: 409,
 }) {}
 
 /** A 400 naming `field`. */

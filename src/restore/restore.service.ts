@@ -185,6 +185,13 @@ export class RestoreService {
     const blocked = await this.transactions.run(async (tx) => {
       const current = await this.restores.lock(id, tx);
       if (!current || current.tenantId !== tenantId) throw new RecordNotFoundError('Restore run');
+      if (current.status === 'completed' && !current.operationRunId) {
+        // Its run was pruned: starting again would write the tenant a second time.
+        throw new RestoreError(
+          RestoreErrorCode.RunPruned,
+          'This restore was executed and completed; its run has since been pruned. Create a new restore run to restore again.',
+        );
+      }
       if (current.status !== 'draft') return null;
       const set = await this.liveSource(current, principal);
       const chosen = (await this.restores.items(id)).map(({ policyType, policyId }) => ({
