@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import pg from 'pg';
 import {
   databasePrefix,
@@ -31,11 +32,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const url = databaseUrl(name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // pool.end() resolves before its connections have closed: the DROP below (WITH FORCE) could
+  // still reach one, whose server then says goodbye (57P01) to an idle client with no listener
+  // left: an unhandled error in whatever test runs next in this worker. So the drop waits for
+  // every connection to be closed.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
   return {
     url,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     drop: async () => {
+      const closed = [...open].map((client) => once(client, 'end'));
       await pool.end();
+      await Promise.all(closed);
       const dropper = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await dropper.connect();
       try {
