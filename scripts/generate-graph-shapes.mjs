@@ -27,8 +27,8 @@
  *   show none of these are listed in ABSTRACT_UNMARKED below. Other types with subtypes stay
  *   concrete (some really are: iosVpnConfiguration, macOSWiFiConfiguration, groupAssignmentTarget).
  *   Concrete types without any property remain: marker subtypes such as edgeHomeButtonHidden.
- * - `createdDateTime`, `lastModifiedDateTime` and `version`, which Intune sets itself, are not
- *   marked read-only by either source: they are listed in SERVER_SET below and recorded as
+ * - `createdDateTime`, `lastModifiedDateTime`, `version` and `isAssigned`, which Intune sets
+ *   itself, are not always marked read-only by either source: they are listed in SERVER_SET below and recorded as
  *   `readOnly: 'serverSet'`, distinct from what the sources mark (`'documented'`, `'sdk'`).
  * - Navigation properties are not marked either; a property whose type is an entity type is one
  *   (CSDL allows entity types only on navigation properties).
@@ -71,11 +71,13 @@ const ABSTRACT_UNMARKED = [
 
 /**
  * Set by Intune on every write, never marked read-only by the sources. The timestamps on every
- * entity type that has them; `version` on the policy types and their ancestors.
+ * entity type that has them; on the policy types and their ancestors, `version` and `isAssigned`
+ * (computed from the policy's assignments: the app protections' is not marked, the settings
+ * catalog's is).
  */
 const SERVER_SET = {
   onEntities: ['createdDateTime', 'lastModifiedDateTime'],
-  onPolicies: ['version'],
+  onPolicies: ['version', 'isAssigned'],
 };
 
 const READ_ONLY_TEXT = /\bread[- ]?only\b/i;

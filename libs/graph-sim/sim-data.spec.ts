@@ -244,8 +244,19 @@ describe('generated tenants', () => {
     for (const item of generateItems('server-set', 'deviceConfigurations', 10)) {
       expect(item).toMatchObject({ supportsScopeTags: true, version: expect.any(Number) });
     }
-    for (const item of generateItems('server-set', 'iosManagedAppProtections', 3)) {
-      expect(item.version).toEqual(expect.stringMatching(/^\d+$/));
+    for (const resource of ['iosManagedAppProtections', 'androidManagedAppProtections'] as const) {
+      for (const item of generateItems('server-set', resource, 20)) {
+        expect(item.version).toEqual(expect.stringMatching(/^\d+$/));
+        // Intune's account of the assignments, never a drawn value a restore could not write.
+        const assignments = generateRelated(
+          'server-set',
+          resource,
+          item.id,
+          'assignments',
+          catalogue,
+        );
+        expect(item.isAssigned).toBe(assignments.length > 0);
+      }
     }
     expect(propertiesOf(g('groupPolicyConfiguration')).has('version')).toBe(false);
     expect(generateItems('server-set', 'groupPolicyConfigurations', 3)[0]).not.toHaveProperty(

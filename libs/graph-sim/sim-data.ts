@@ -162,7 +162,6 @@ function policyBase(
       platforms: prng.pick(['windows10', 'macOS', 'iOS']),
       technologies: 'mdm',
       settingCount: settingCount(tenantId, id),
-      isAssigned: assignmentCount(tenantId, id) > 0,
     });
   } else if (defaultEnrollment) {
     Object.assign(item, {
@@ -185,6 +184,8 @@ function policyBase(
   const version = versionValue(type, prng.integer(1, 9));
   if (version !== undefined) item.version = version;
   if (propertiesOf(type).get('supportsScopeTags')?.readOnly) item.supportsScopeTags = true;
+  // Intune's own account of the assignments (the settings catalog's and app protections').
+  if (propertiesOf(type).has('isAssigned')) item.isAssigned = assignmentCount(tenantId, id) > 0;
   return item;
 }
 

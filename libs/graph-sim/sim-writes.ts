@@ -89,8 +89,9 @@ export class SimWrites {
     }
     if (resource === 'configurationPolicies') {
       related.settings = withIds(settings, String);
-      Object.assign(item, { isAssigned: false, settingCount: related.settings.length });
+      item.settingCount = related.settings.length;
     }
+    if (typeProperties.has('isAssigned')) item.isAssigned = false;
     request.tenant.insert(resource, item, related);
     return json(201, presentItem(item));
   }

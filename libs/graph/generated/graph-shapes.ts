@@ -56,8 +56,8 @@
  * Properties declared: 3475, 131 of them navigation. Kinds:
  *   binary 27, boolean 1127, complex 278, date 2, dateTime 46, duration 6, entity 131, enum 679,
  *   guid 2, number 428, string 736, timeOfDay 13.
- * Read-only: 43; documented 17, by the SDK only 0,
- * server-set (listed, unmarked by the sources) 26. Of the documented, the
+ * Read-only: 44; documented 17, by the SDK only 0,
+ * server-set (listed, unmarked by the sources) 27. Of the documented, the
  * SDK's serializers leave out 13 too.
  * Documented or by the SDK:
  *   deviceConfiguration.supportsScopeTags (documented)
@@ -77,12 +77,12 @@
  *   windowsPhoneEASEmailProfileConfiguration.applyOnlyToWindowsPhone81 (documented)
  *   windowsUpdateForBusinessConfiguration.featureUpdatesPauseStartDate (documented)
  *   windowsUpdateForBusinessConfiguration.qualityUpdatesPauseStartDate (documented)
- * Server-set: createdDateTime, lastModifiedDateTime, version, on
+ * Server-set: createdDateTime, isAssigned, lastModifiedDateTime, version, on
  *   deviceCompliancePolicy, deviceConfiguration, deviceEnrollmentConfiguration,
  *   deviceManagementConfigurationPolicy, groupPolicyCategory, groupPolicyConfiguration,
  *   groupPolicyConfigurationAssignment, groupPolicyDefinition, groupPolicyDefinitionFile,
  *   groupPolicyDefinitionValue, groupPolicyOperation, groupPolicyPresentation,
- *   groupPolicyPresentationValue, managedAppPolicy.
+ *   groupPolicyPresentationValue, managedAppPolicy, targetedManagedAppProtection.
  * Properties the SDK has and the typings do not (newer metadata; left out):
  *   androidDeviceOwnerGeneralDeviceConfiguration.isKioskModeExitCodeSet,
  *   androidDeviceOwnerVpnConfiguration.lockdownExclusionList,
@@ -7850,7 +7850,7 @@ export const GRAPH_SHAPES = {
         nullable: true,
         navigation: true,
       },
-      isAssigned: { kind: 'boolean' },
+      isAssigned: { kind: 'boolean', readOnly: 'serverSet' },
       targetedAppManagementLevels: { kind: 'enum', type: 'appManagementLevel' },
     },
   },
