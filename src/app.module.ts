@@ -12,6 +12,7 @@ import { DriftModule } from './drift/drift.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
+import { OnboardingModule } from './onboarding/index.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { RoleDefinitionsModule } from './role-definitions/role-definitions.module.js';
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         OperationRunsModule.forRoot({ worker: config.roles.includes('worker') }),
         HealthModule,
         ManagementModule,
+        OnboardingModule,
         OperationsModule,
         InventoryModule,
         DirectoryModule,
