@@ -18,6 +18,7 @@ import { RoleDefinitionsModule } from './role-definitions/role-definitions.modul
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
 import { RestoreModule } from './restore/restore.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
+import { SyncPlansModule } from './sync-plans/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -54,6 +55,7 @@ export class AppModule {
         DriftModule,
         SchedulerModule,
         BackupSchedulingModule,
+        SyncPlansModule,
         RestoreModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),

@@ -228,6 +228,24 @@ export class OperationRunRepository {
     );
   }
 
+  /**
+   * The queued or running runs of these types for these tenants (at most one per tenant and
+   * type: the newest). Reads the small partial index of unfinished runs.
+   */
+  async findActiveOfTenants(
+    tenantIds: readonly string[],
+    types: readonly string[],
+  ): Promise<OperationRun[]> {
+    if (!tenantIds.length || !types.length) return [];
+    const rows: RunRow[] = await this.db.query(
+      `SELECT DISTINCT ON (tenant_id, type) ${COLUMNS} FROM operation_runs
+        WHERE status <> 'completed' AND tenant_id = ANY($1) AND type = ANY($2)
+        ORDER BY tenant_id, type, id DESC`,
+      [tenantIds, types],
+    );
+    return rows.map(toRun);
+  }
+
   async findById(id: string): Promise<OperationRun | null> {
     const rows: RunRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM operation_runs WHERE id = $1`,

@@ -272,6 +272,14 @@ export class OperationRunsService {
     });
   }
 
+  /** The queued or running runs of these types for these tenants (the newest of each pair). */
+  findActiveOfTenants(
+    tenantIds: readonly string[],
+    types: readonly RunType[],
+  ): Promise<OperationRun[]> {
+    return this.runs.findActiveOfTenants(tenantIds, types);
+  }
+
   /** The newest run of each of `types` for each of the tenants, read in one statement. */
   latestOfTenants(tenantIds: readonly string[], types: readonly RunType[]): Promise<LatestRun[]> {
     return this.runs.latestOfTenants(tenantIds, types);
