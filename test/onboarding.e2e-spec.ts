@@ -83,7 +83,8 @@ describe('provider_connection_verify', () => {
     const requests = (await sim.control.requests(created.entraTenantId)).requests;
     const graphReads = requests.filter((r) => /^\/(v1\.0|beta)\//.test(r.path));
     expect(graphReads).toHaveLength(reads.length);
-    for (const read of graphReads) expect(decodeURIComponent(read.path)).toMatch(/\$select=id(&|$)/);
+    for (const read of graphReads)
+      expect(decodeURIComponent(read.path)).toMatch(/\$select=id(&|$)/);
 
     const tenant = await getTenant(created.id);
     expect(tenant.connection).toMatchObject({
