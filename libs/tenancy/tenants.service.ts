@@ -152,12 +152,10 @@ export class TenantsService {
         changes.clientSecretEncrypted = this.cipher.encrypt(clientSecret, id);
       if (CREDENTIAL_FIELDS.some((field) => input[field] !== undefined)) {
         // What was verified was the old connection: this one is unverified until checked.
-        Object.assign(changes, {
-          connectionStatus: 'unverified',
-          connectionCheckedAt: null,
-          connectionMissingPermissions: [],
-          credentialsChangedAt: () => 'clock_timestamp()',
-        });
+        changes.connectionStatus = 'unverified';
+        changes.connectionCheckedAt = null;
+        changes.connectionMissingPermissions = [];
+        changes.credentialsChangedAt = () => 'clock_timestamp()';
       }
       const row = await this.tenants.updateUnlessDuplicate(id, changes, tx);
       if (!row) throw duplicate();

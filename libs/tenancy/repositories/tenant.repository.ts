@@ -9,7 +9,16 @@ type TenantInsert = Pick<
   'id' | 'workspaceId' | 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'
 >;
 export type TenantChanges = Partial<
-  Pick<TenantEntity, 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'>
+  Pick<
+    TenantEntity,
+    | 'displayName'
+    | 'entraTenantId'
+    | 'clientId'
+    | 'clientSecretEncrypted'
+    | 'connectionStatus'
+    | 'connectionCheckedAt'
+    | 'connectionMissingPermissions'
+  > & { credentialsChangedAt: () => string }
 >;
 
 /** A verification's result, recorded on the tenant. */
