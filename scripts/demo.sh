@@ -112,8 +112,13 @@ Workspace $workspace has the tenant $tenant ("Contoso (simulated)"), bound to th
   curl -s $api\$run -H "Authorization: Bearer \$TOKEN"
   curl -s "$api/tenants/$tenant/inventory/items?limit=5" -H "Authorization: Bearer \$TOKEN"
 
+  # The tenant's provider connection (verified when it was added), newest runs and sync plan:
+  curl -s $api/tenants/$tenant -H "Authorization: Bearer \$TOKEN"
+  curl -s $api/tenants/$tenant/sync-plan -H "Authorization: Bearer \$TOKEN"
+
   # More: POST $api/tenants/$tenant/directory/groups/sync, .../directory/role-definitions/sync,
-  # .../inventory/policies/sync, .../drift/generate (after two inventory syncs) — see README.
+  # .../inventory/policies/sync, .../drift/generate (after two inventory syncs),
+  # .../connection/verify — see README.
 
 Ctrl-C stops it.
 MSG

@@ -12,11 +12,13 @@ import { DriftModule } from './drift/drift.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { ManagementModule } from './management/management.module.js';
+import { OnboardingModule } from './onboarding/index.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { RoleDefinitionsModule } from './role-definitions/role-definitions.module.js';
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
 import { RestoreModule } from './restore/restore.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
+import { SyncPlansModule } from './sync-plans/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -45,6 +47,7 @@ export class AppModule {
         OperationRunsModule.forRoot({ worker: config.roles.includes('worker') }),
         HealthModule,
         ManagementModule,
+        OnboardingModule,
         OperationsModule,
         InventoryModule,
         DirectoryModule,
@@ -52,6 +55,7 @@ export class AppModule {
         DriftModule,
         SchedulerModule,
         BackupSchedulingModule,
+        SyncPlansModule,
         RestoreModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),

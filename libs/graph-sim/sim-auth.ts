@@ -1,5 +1,24 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { GRAPH_CONTRACTS } from '#libs/graph';
 import { json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';
+import type { SimTenant } from './sim-tenant.js';
+
+/** Every permission the contract registry names: what a tenant grants unless told otherwise. */
+export const ALL_PERMISSIONS: readonly string[] = [
+  ...new Set(
+    Object.values(GRAPH_CONTRACTS).flatMap((contract) => {
+      const permissions: { read: readonly string[]; write?: readonly string[] } =
+        contract.permissions;
+      return [...permissions.read, ...(permissions.write ?? [])];
+    }),
+  ),
+].sort();
+
+/** What a valid bearer token says: the tenant it was issued for and the permissions it carries. */
+export interface SimTokenClaims {
+  tid: string;
+  roles: string[];
+}
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
@@ -20,6 +39,7 @@ export class SimAuth {
   constructor(
     private readonly baseUrl: () => string,
     private readonly options: SimAuthOptions,
+    private readonly tenant: (id: string) => SimTenant,
   ) {}
 
   routes(router: SimRouter): void {
@@ -33,8 +53,8 @@ export class SimAuth {
       .add('POST', '/:tenant/oauth2/v2.0/token', (r) => this.token(r));
   }
 
-  /** The tenant a bearer token was issued for, or null when it is missing, forged or expired. */
-  verify(authorization: string | undefined): string | null {
+  /** What a bearer token says, or null when it is missing, forged or expired. */
+  verify(authorization: string | undefined): SimTokenClaims | null {
     const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
     const [header, payload, signature] = token?.split('.') ?? [];
     if (!header || !payload || !signature) return null;
@@ -44,8 +64,9 @@ export class SimAuth {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
       tid: string;
       exp: number;
+      roles?: string[];
     };
-    return claims.exp * 1000 > Date.now() ? claims.tid : null;
+    return claims.exp * 1000 > Date.now() ? { tid: claims.tid, roles: claims.roles ?? [] } : null;
   }
 
   private openIdConfiguration(request: SimRequest): SimResponse {
@@ -93,6 +114,15 @@ export class SimAuth {
         "The request body must contain the following parameter: 'client_id'.",
       );
     }
+    const app = this.tenant(request.params.tenant).app;
+    if (app.knownClientIds && !app.knownClientIds.includes(form.client_id)) {
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.client_id}' was not found in the directory '${request.params.tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
+    }
     if (!form.client_secret) {
       return aadError(
         401,
@@ -109,12 +139,22 @@ export class SimAuth {
         `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${form.client_id}'.`,
       );
     }
+    if (app.secretExpired) {
+      return aadError(
+        401,
+        'invalid_client',
+        7000222,
+        `The provided client secret keys for app '${form.client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+      );
+    }
     const now = Math.floor(Date.now() / 1000);
+    const granted = this.tenant(request.params.tenant).permissions;
     const claims = {
       aud: form.scope?.replace(/\/\.default$/, '') ?? 'https://graph.microsoft.com',
       iss: `${this.baseUrl()}/${request.params.tenant}/v2.0`,
       tid: request.params.tenant,
       appid: form.client_id,
+      roles: granted ? [...granted].sort() : [...ALL_PERMISSIONS],
       iat: now,
       exp: now + this.options.tokenLifetimeSeconds,
       jti: randomUUID(),

@@ -49,6 +49,35 @@ export class SimControl {
       tenant.faults.clear();
       return json(204);
     });
+    on('GET', '/permissions', (tenant) =>
+      json(200, { permissions: tenant.permissions ? [...tenant.permissions].sort() : null }),
+    );
+    on('PUT', '/permissions', (tenant, r) => {
+      const { permissions } = bodyOf<{ permissions?: unknown }>(r);
+      if (
+        permissions !== null &&
+        !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))
+      ) {
+        return json(400, { error: 'permissions must be a list of permission names, or null' });
+      }
+      tenant.permissions = permissions === null ? null : new Set(permissions as string[]);
+      return json(204);
+    });
+    on('PUT', '/app', (tenant, r) => {
+      const app = bodyOf<{ knownClientIds?: unknown; secretExpired?: unknown }>(r);
+      const ids = app.knownClientIds ?? null;
+      if (ids !== null && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))) {
+        return json(400, { error: 'knownClientIds must be a list of client ids, or null' });
+      }
+      if (app.secretExpired !== undefined && typeof app.secretExpired !== 'boolean') {
+        return json(400, { error: 'secretExpired must be a boolean' });
+      }
+      tenant.app = {
+        knownClientIds: ids as string[] | null,
+        secretExpired: app.secretExpired ?? false,
+      };
+      return json(204);
+    });
     on('POST', '/delta/expire', (tenant) => {
       tenant.expireDelta();
       return json(204);

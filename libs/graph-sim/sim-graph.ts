@@ -1,6 +1,7 @@
 import {
   GRAPH_CONTRACTS,
   GRAPH_RESOURCES,
+  isAllowed,
   POLICY_COLLECTION_BASE_TYPES,
   propertiesOf,
   type GraphContract,
@@ -19,6 +20,7 @@ import {
   json,
   notFound,
   type GraphSimRequest,
+  type SimHandler,
   type SimRequest,
   type SimResponse,
   type SimRouter,
@@ -93,9 +95,27 @@ export class SimGraph {
 
   private readonly writes = new SimWrites();
 
-  routes(router: SimRouter<GraphSimRequest>): void {
+  routes(graphRouter: SimRouter<GraphSimRequest>): void {
     const writes = this.writes;
     for (const resource of GRAPH_RESOURCES) {
+      // Each route of a resource answers 403 to a token without a permission its contract names
+      // for the call (GET: read; anything else: write), as Graph does.
+      const router = {
+        add: (method: string, path: string, handler: SimHandler<GraphSimRequest>) => {
+          const access = method === 'GET' ? 'read' : 'write';
+          graphRouter.add(method, path, (r) =>
+            isAllowed(resource, access, r.roles)
+              ? handler(r)
+              : graphError(
+                  r,
+                  403,
+                  'Authorization_RequestDenied',
+                  'Insufficient privileges to complete the operation.',
+                ),
+          );
+          return router;
+        },
+      };
       const contract: GraphContract = GRAPH_CONTRACTS[resource];
       const policy = isPolicyResource(resource) ? resource : undefined;
       for (const version of versionsOf(contract)) {
@@ -133,6 +153,7 @@ export class SimGraph {
         }
       }
     }
+    const router = graphRouter;
     // The administrative-template catalogue that definition values bind to (beta only).
     const definitions = '/beta/deviceManagement/groupPolicyDefinitions';
     router.add('GET', definitions, (r) =>

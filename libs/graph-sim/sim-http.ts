@@ -17,6 +17,8 @@ export interface SimRequest {
 /** A Graph request, authenticated: the bearer token named the tenant. */
 export interface GraphSimRequest extends SimRequest {
   tenant: SimTenant;
+  /** The `roles` of the caller's token: the application permissions it carries. */
+  roles: ReadonlySet<string>;
 }
 
 export interface SimResponse {

@@ -57,10 +57,14 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
     return found;
   };
   let url = '';
-  const auth = new SimAuth(() => url, {
-    clientSecret: options.clientSecret,
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
-  });
+  const auth = new SimAuth(
+    () => url,
+    {
+      clientSecret: options.clientSecret,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    },
+    tenant,
+  );
   const identity = new SimRouter();
   auth.routes(identity);
   const control = new SimRouter();
@@ -69,8 +73,8 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
   new SimGraph().routes(graph);
 
   async function answerGraph(request: SimRequest): Promise<SimResponse> {
-    const tenantId = auth.verify(request.headers.authorization);
-    if (!tenantId) {
+    const claims = auth.verify(request.headers.authorization);
+    if (!claims) {
       return graphError(
         request,
         401,
@@ -78,12 +82,16 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
         'Access token is empty or invalid.',
       );
     }
-    const owner = tenant(tenantId);
+    const owner = tenant(claims.tid);
     owner.maxInFlight = Math.max(owner.maxInFlight, ++owner.inFlight);
     try {
       const latencyMs = owner.faults.rates.latencyMs ?? 0;
       if (latencyMs > 0) await sleep(latencyMs);
-      const answer = await faultOrRoute({ ...request, tenant: owner });
+      const answer = await faultOrRoute({
+        ...request,
+        tenant: owner,
+        roles: new Set(claims.roles),
+      });
       owner.requests.push(record(request, answer));
       return answer;
     } finally {

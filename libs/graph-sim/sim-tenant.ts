@@ -22,6 +22,14 @@ export interface SimRequestRecord {
   retryAfter?: string;
 }
 
+/** How the token endpoint answers a tenant's app. */
+export interface SimAppRegistration {
+  /** Client ids registered in the tenant; null: any (another gets AADSTS700016). */
+  knownClientIds: string[] | null;
+  /** The (right) secret has expired: AADSTS7000222. */
+  secretExpired: boolean;
+}
+
 /** A change to a resource's objects, in order: what delta queries report. */
 interface Change {
   seq: number;
@@ -49,6 +57,13 @@ export class SimTenant {
   /** The administrative-template definitions this tenant's definition values may reference. */
   readonly definitions: DefinitionCatalogue;
   readonly requests: SimRequestRecord[] = [];
+  /**
+   * The application permissions the tenant granted the app (a token's `roles`); null: every
+   * permission the contract registry names.
+   */
+  permissions: Set<string> | null = null;
+  /** The app registration as the tenant's directory knows it: see {@link SimAppRegistration}. */
+  app: SimAppRegistration = { knownClientIds: null, secretExpired: false };
   inFlight = 0;
   maxInFlight = 0;
   private collections = new Map<GraphResource, Map<string, SimItem>>();

@@ -50,7 +50,22 @@ export interface GraphContract {
   actions?: WriteActions;
   /** Delta query (`/{path}/delta`) with the properties it tracks. */
   delta?: { select: readonly string[] };
+  /**
+   * The application permissions (the token's `roles`) each kind of call needs: `read` for lists,
+   * gets, related collections and delta; `write` for the write actions. Any one permission of a
+   * list will do (Graph accepts the more privileged ones too); the first is the least privileged
+   * one, which is what TenantOps asks an admin to consent.
+   */
+  permissions: { read: readonly string[]; write?: readonly string[] };
 }
+
+/** A permission Graph names for an action: `<Area>.Read.All`, then the `ReadWrite` that covers it. */
+const readAndWrite = (area: string) =>
+  ({
+    read: [`${area}.Read.All`, `${area}.ReadWrite.All`],
+    write: [`${area}.ReadWrite.All`],
+  }) as const;
+const configuration = readAndWrite('DeviceManagementConfiguration');
 
 const assignments: RelatedContract = { path: 'assignments' };
 const writable = {
@@ -61,6 +76,7 @@ const writable = {
 
 export const GRAPH_CONTRACTS = {
   deviceConfigurations: {
+    permissions: configuration,
     path: '/deviceManagement/deviceConfigurations',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
@@ -69,6 +85,7 @@ export const GRAPH_CONTRACTS = {
     actions: { ...writable, omaSettingPlainTextValue: true },
   },
   configurationPolicies: {
+    permissions: configuration,
     // Settings catalog: beta only, and Graph pages it by 25 whatever `$top` asks.
     path: '/deviceManagement/configurationPolicies',
     version: 'beta',
@@ -78,6 +95,7 @@ export const GRAPH_CONTRACTS = {
     actions: { ...writable, update: 'PUT' },
   },
   deviceCompliancePolicies: {
+    permissions: configuration,
     path: '/deviceManagement/deviceCompliancePolicies',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
@@ -87,6 +105,7 @@ export const GRAPH_CONTRACTS = {
     actions: writable,
   },
   groupPolicyConfigurations: {
+    permissions: configuration,
     // Administrative templates: beta only; the settings are definition values.
     path: '/deviceManagement/groupPolicyConfigurations',
     version: 'beta',
@@ -104,6 +123,7 @@ export const GRAPH_CONTRACTS = {
     actions: { ...writable, createRelated: ['definitionValues'] },
   },
   iosManagedAppProtections: {
+    permissions: readAndWrite('DeviceManagementApps'),
     path: '/deviceAppManagement/iosManagedAppProtections',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
@@ -112,6 +132,7 @@ export const GRAPH_CONTRACTS = {
     actions: writable,
   },
   androidManagedAppProtections: {
+    permissions: readAndWrite('DeviceManagementApps'),
     path: '/deviceAppManagement/androidManagedAppProtections',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'version'],
@@ -120,6 +141,7 @@ export const GRAPH_CONTRACTS = {
     actions: writable,
   },
   deviceEnrollmentConfigurations: {
+    permissions: readAndWrite('DeviceManagementServiceConfig'),
     path: '/deviceManagement/deviceEnrollmentConfigurations',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'lastModifiedDateTime', 'priority'],
@@ -128,6 +150,7 @@ export const GRAPH_CONTRACTS = {
     actions: { ...writable, assign: { bodyProperty: 'enrollmentConfigurationAssignments' } },
   },
   groups: {
+    permissions: { read: ['Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'] },
     path: '/groups',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'mail', 'mailEnabled', 'securityEnabled'],
@@ -135,12 +158,16 @@ export const GRAPH_CONTRACTS = {
     delta: { select: ['id', 'displayName', 'description', 'mailEnabled', 'securityEnabled'] },
   },
   entraRoleDefinitions: {
+    permissions: {
+      read: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'Directory.Read.All'],
+    },
     // Graph refuses `$top` here: the server decides the page size.
     path: '/roleManagement/directory/roleDefinitions',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'isBuiltIn', 'isEnabled', 'templateId'],
   },
   intuneRoleDefinitions: {
+    permissions: { read: ['DeviceManagementRBAC.Read.All', 'DeviceManagementRBAC.ReadWrite.All'] },
     path: '/deviceManagement/roleDefinitions',
     version: 'v1.0',
     select: ['id', 'displayName', 'description', 'isBuiltIn'],
@@ -172,3 +199,51 @@ export type DeltaResource = {
 }[GraphResource];
 
 export const GRAPH_RESOURCES = Object.keys(GRAPH_CONTRACTS) as GraphResource[];
+
+export type GraphAccess = 'read' | 'write';
+
+/** The permissions that allow `access` to a resource (any one will do; least privileged first). */
+export function permissionsFor(resource: GraphResource, access: GraphAccess): readonly string[] {
+  const contract: GraphContract = GRAPH_CONTRACTS[resource];
+  return (access === 'read' ? contract.permissions.read : contract.permissions.write) ?? [];
+}
+
+/** Whether the granted permissions (a token's `roles`) allow `access` to the resource. */
+export function isAllowed(
+  resource: GraphResource,
+  access: GraphAccess,
+  granted: ReadonlySet<string>,
+): boolean {
+  const needed = permissionsFor(resource, access);
+  return needed.length === 0 || needed.some((permission) => granted.has(permission));
+}
+
+/**
+ * The permissions `access` to every resource needs that the granted ones do not cover, each
+ * named by its least privileged form, sorted: what an admin consents to.
+ */
+export function missingPermissions(granted: ReadonlySet<string>, access: GraphAccess): string[] {
+  const missing = new Set<string>();
+  for (const resource of GRAPH_RESOURCES) {
+    if (!isAllowed(resource, access, granted)) missing.add(permissionsFor(resource, access)[0]!);
+  }
+  return [...missing].sort();
+}
+
+/**
+ * Of the permissions recorded as missing for a tenant, those that `access` to these resources
+ * needs: a start that would read (or write) them is refused while any is missing.
+ */
+export function blockingPermissions(
+  resources: readonly GraphResource[],
+  access: GraphAccess,
+  missing: readonly string[],
+): string[] {
+  const known = new Set(missing);
+  const blocking = new Set<string>();
+  for (const resource of resources) {
+    const least = permissionsFor(resource, access)[0];
+    if (least && known.has(least)) blocking.add(least);
+  }
+  return [...blocking].sort();
+}

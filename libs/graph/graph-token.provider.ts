@@ -48,7 +48,13 @@ export class GraphTokenProvider {
     this.loginUrl = config.graph.loginUrl.replace(/\/+$/, '');
   }
 
-  token(tenantId: string, credentials: ProviderCredentials): Promise<string> {
+  /** `fresh`: from the token endpoint, past MSAL's cache (a consent just given shows in it). */
+  token(
+    tenantId: string,
+    credentials: ProviderCredentials,
+    options: { fresh?: boolean } = {},
+  ): Promise<string> {
+    if (options.fresh) return this.acquire(tenantId, credentials, true);
     const issued = this.issued.get(credentials);
     if (issued && Date.now() < issued.renewAt) return Promise.resolve(issued.token);
     let pending = this.pending.get(tenantId);
@@ -59,10 +65,15 @@ export class GraphTokenProvider {
     return pending;
   }
 
-  private async acquire(tenantId: string, credentials: ProviderCredentials): Promise<string> {
+  private async acquire(
+    tenantId: string,
+    credentials: ProviderCredentials,
+    skipCache = false,
+  ): Promise<string> {
     try {
       const result = await this.appFor(tenantId, credentials).acquireTokenByClientCredential({
         scopes: [this.scope],
+        skipCache,
       });
       if (!result?.accessToken) {
         throw new GraphUnauthorizedError('The token endpoint gave no token.');
@@ -115,7 +126,12 @@ function tokenError(error: unknown): GraphError {
   if (error instanceof GraphUnauthorizedError) return error;
   if (error instanceof ServerError) {
     const message = `The token endpoint refused the tenant's credentials: ${error.errorCode}: ${error.errorMessage}`;
-    const details = { status: error.status, graphCode: error.errorCode };
+    const number = error.errorNo ?? /AADSTS(\d+)/.exec(error.errorMessage)?.[1];
+    const details = {
+      status: error.status,
+      graphCode: error.errorCode,
+      aadsts: number === undefined ? undefined : `AADSTS${number}`,
+    };
     if (error.status === 429) return new GraphThrottledError(message, details);
     if (error.status !== undefined && error.status >= 500) {
       return new GraphUnavailableError(message, details);

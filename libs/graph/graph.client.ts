@@ -39,6 +39,14 @@ export interface TenantGraph {
   list(resource: GraphResource, options?: PageOptions): Promise<GraphPage>;
   /** Every item of a collection, following `@odata.nextLink` until Graph sends none. */
   listAll(resource: GraphResource): Promise<GraphItem[]>;
+  /**
+   * The application permissions the tenant granted the app: the `roles` claim of a token asked
+   * for now (not a cached one, so a consent given a moment ago shows). Later calls of this
+   * TenantGraph use that token.
+   */
+  grantedPermissions(): Promise<string[]>;
+  /** The cheapest read of a collection (one item, its id only): whether the app may read it. */
+  probe(resource: GraphResource): Promise<void>;
   /** One whole item (with the contract's `$expand`). */
   get(resource: GraphResource, id: string): Promise<GraphItem>;
   listRelated<R extends ResourceWithRelated>(

@@ -19,6 +19,8 @@ export interface GraphErrorDetails {
   graphCode?: string;
   requestId?: string;
   clientRequestId?: string;
+  /** The identity platform's error number for a refused token request (`AADSTS7000215`). */
+  aadsts?: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export abstract class GraphError extends RunError {
   readonly graphCode?: string;
   readonly requestId?: string;
   readonly clientRequestId?: string;
+  readonly aadsts?: string;
 
   constructor(
     code: GraphErrorCode,
@@ -42,6 +45,7 @@ export abstract class GraphError extends RunError {
     this.graphCode = details.graphCode;
     this.requestId = details.requestId;
     this.clientRequestId = details.clientRequestId;
+    this.aadsts = details.aadsts;
   }
 }
 

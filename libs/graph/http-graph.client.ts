@@ -27,7 +27,7 @@ export class HttpGraphClient extends GraphClient {
       baseUrl: this.baseUrl,
       // Decrypted on first use and held by this TenantGraph only, never stored elsewhere.
       credentials: () => this.tenants.providerCredentials(tenantId),
-      token: (credentials) => this.tokens.token(tenantId, credentials),
+      token: (credentials, options) => this.tokens.token(tenantId, credentials, options),
     });
   }
 }

@@ -32,7 +32,24 @@ export interface TenantGraphDependencies {
   http: GraphHttp;
   baseUrl: string;
   credentials: () => Promise<ProviderCredentials>;
-  token: (credentials: ProviderCredentials) => Promise<string>;
+  /** `fresh`: a new token from the token endpoint, never a cached one. */
+  token: (credentials: ProviderCredentials, options?: { fresh?: boolean }) => Promise<string>;
+}
+
+/** The `roles` claim of an access token (a JWT; read, not verified: Graph verifies it). */
+function rolesOf(token: string): string[] {
+  const payload = token.split('.')[1];
+  if (!payload) return [];
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      roles?: unknown;
+    };
+    return Array.isArray(claims.roles)
+      ? claims.roles.filter((role): role is string => typeof role === 'string')
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 function contractOf(resource: string): GraphContract {
@@ -71,6 +88,23 @@ export class HttpTenantGraph implements TenantGraph {
 
   async listAll(resource: GraphResource): Promise<GraphItem[]> {
     return this.all((nextLink) => this.list(resource, { nextLink }));
+  }
+
+  async grantedPermissions(): Promise<string[]> {
+    const token = await this.deps.token(await this.providerCredentials(), { fresh: true });
+    return rolesOf(token).sort();
+  }
+
+  async probe(resource: GraphResource): Promise<void> {
+    const contract = contractOf(resource);
+    // `$top` only where Graph takes it (the contract has a page size).
+    await this.send({
+      method: 'GET',
+      url: this.url(contract, '', {
+        $select: 'id',
+        $top: contract.pageSize === undefined ? undefined : 1,
+      }),
+    });
   }
 
   async get(resource: GraphResource, id: string): Promise<GraphItem> {

@@ -2,6 +2,7 @@ export * from './notifications.service.js';
 export * from '#libs/common/errors';
 export * from './operation-runs.module.js';
 export * from './operation-runs.service.js';
+export type { LatestRun } from './operation-run.repository.js';
 export { RunContext, RunInterrupted } from './run-context.js';
 export type { RunJobData } from './run-dispatcher.js';
 export * from './run-handler.js';

@@ -103,6 +103,16 @@ function queuedRun(run: NewRun, createdAt: Date): OperationRun {
   };
 }
 
+/** The newest run of one type for one tenant, as the tenant's `lastRuns` shows it. */
+export interface LatestRun {
+  tenantId: string;
+  type: string;
+  id: string;
+  status: RunStatus;
+  outcome: RunOutcome;
+  completedAt: Date | null;
+}
+
 const ACTIVE = `identity_scope = 'active' AND status IN ('queued', 'running')`;
 
 /** Many runs in one statement: each defers to the unique index of its scope (any of them). */
@@ -193,6 +203,47 @@ export class OperationRunRepository {
       [filter.workspaceId, filter.type, filter.context.key, filter.context.value, filter.before],
     );
     return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /**
+   * The newest run of each of `types` for each tenant, in one statement: one short read of the
+   * `(tenant_id, type, id DESC)` index per tenant and type. Pairs without a run are left out.
+   */
+  async latestOfTenants(
+    tenantIds: readonly string[],
+    types: readonly string[],
+  ): Promise<LatestRun[]> {
+    if (!tenantIds.length || !types.length) return [];
+    return this.db.query(
+      `SELECT t.tenant_id AS "tenantId", r.type, r.id, r.status, r.outcome,
+              r.completed_at AS "completedAt"
+         FROM unnest($1::uuid[]) AS t (tenant_id)
+        CROSS JOIN unnest($2::text[]) AS k (type)
+        CROSS JOIN LATERAL (
+          SELECT id, type, status, outcome, completed_at FROM operation_runs
+           WHERE tenant_id = t.tenant_id AND type = k.type
+           ORDER BY id DESC LIMIT 1
+        ) r`,
+      [tenantIds, types],
+    );
+  }
+
+  /**
+   * The queued or running runs of these types for these tenants (at most one per tenant and
+   * type: the newest). Reads the small partial index of unfinished runs.
+   */
+  async findActiveOfTenants(
+    tenantIds: readonly string[],
+    types: readonly string[],
+  ): Promise<OperationRun[]> {
+    if (!tenantIds.length || !types.length) return [];
+    const rows: RunRow[] = await this.db.query(
+      `SELECT DISTINCT ON (tenant_id, type) ${COLUMNS} FROM operation_runs
+        WHERE status <> 'completed' AND tenant_id = ANY($1) AND type = ANY($2)
+        ORDER BY tenant_id, type, id DESC`,
+      [tenantIds, types],
+    );
+    return rows.map(toRun);
   }
 
   async findById(id: string): Promise<OperationRun | null> {

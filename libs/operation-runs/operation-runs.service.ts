@@ -7,6 +7,7 @@ import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
 import { sanitizeMessage } from '#libs/common/redaction';
 import {
   OperationRunRepository,
+  type LatestRun,
   type NewRun,
   type RunFilters,
   type RunListFilter,
@@ -14,6 +15,7 @@ import {
 import { OperationRunsError, OperationRunsErrorCode } from './operation-runs.errors.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { runIdentity } from './run-identity.js';
+import { RunLivenessService } from './run-liveness.service.js';
 import { RunTypeRegistry } from './run-type.registry.js';
 import type { IdentityScope, Json, OperationRun, RunType, RunTypeInputs } from './run-types.js';
 
@@ -107,6 +109,7 @@ export class OperationRunsService {
     private readonly registry: RunTypeRegistry,
     private readonly runs: OperationRunRepository,
     private readonly dispatcher: RunDispatcher,
+    private readonly liveness: RunLivenessService,
   ) {}
 
   /**
@@ -146,7 +149,17 @@ export class OperationRunsService {
     for (let attempt = 0; pending.length && attempt < IDENTITY_RACE_RETRIES; attempt++) {
       const { created, holders } = await this.runs.insertManyOrGetExisting(pending);
       for (const run of created) results.set(run.id, { run, deduplicated: false });
-      for (const [id, run] of holders) results.set(id, { run, deduplicated: true });
+      // Never a dead end: an active identity held by a run that can no longer finish (no job,
+      // or no heartbeat) is freed — that run failed as the sweep would fail it — and the start
+      // tries again, so it makes the new run (or finds the one a concurrent start just made).
+      const replaced = new Set(
+        await this.liveness.failUnfinishable(
+          [...holders.values()].filter((run) => run.identity.scope === 'active'),
+        ),
+      );
+      for (const [id, run] of holders) {
+        if (!replaced.has(run.id)) results.set(id, { run, deduplicated: true });
+      }
       pending = pending.filter((run) => !results.has(run.id));
     }
     if (pending.length) throw new Error(`${pending.length} run identities kept changing hands.`);
@@ -257,6 +270,19 @@ export class OperationRunsService {
       context: { key: contextKey, value },
       before: run.id,
     });
+  }
+
+  /** The queued or running runs of these types for these tenants (the newest of each pair). */
+  findActiveOfTenants(
+    tenantIds: readonly string[],
+    types: readonly RunType[],
+  ): Promise<OperationRun[]> {
+    return this.runs.findActiveOfTenants(tenantIds, types);
+  }
+
+  /** The newest run of each of `types` for each of the tenants, read in one statement. */
+  latestOfTenants(tenantIds: readonly string[], types: readonly RunType[]): Promise<LatestRun[]> {
+    return this.runs.latestOfTenants(tenantIds, types);
   }
 
   async get(id: string): Promise<OperationRun> {

@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunTypeRegistry } from './run-type.registry.js';
+import type { OperationRun } from './run-types.js';
 
 const BATCH = 500;
 const MINUTE = 60_000;
@@ -43,26 +44,65 @@ export class RunLivenessService {
       if (candidates.length < BATCH) break;
       after = candidates.at(-1)!.id;
     }
-    const staleQueued = (
-      await this.runs.failMany(orphans, 'queued', {
-        code: 'run.stale_queued',
-        message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
-      })
-    ).map((run) => run.id);
-
+    const staleQueued = await this.failStaleQueued(
+      orphans,
+      `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
+    );
     const silentBefore = new Date(now.getTime() - this.config.runs.lostMinutes * MINUTE);
-    const lost = (
-      await this.runs.failMany(
-        await this.runs.findSilentRunningBefore(silentBefore, BATCH),
-        'running',
-        {
-          code: 'worker.lost',
-          message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
-        },
-      )
-    ).map((run) => run.id);
+    const lost = await this.failLost(await this.runs.findSilentRunningBefore(silentBefore, BATCH));
     if (staleQueued.length || lost.length)
       this.logger.warn({ staleQueued, lost }, 'Swept runs that could not finish');
     return { staleQueued, lost };
+  }
+
+  /**
+   * Of these runs (the holders of identities a start wants), fails those that can no longer
+   * finish, as the sweep would, without waiting for it: queued past `RUN_QUEUED_GRACE_SECONDS`
+   * with no job in Bull (`run.stale_queued`), or running without a heartbeat for
+   * `RUN_LOST_MINUTES` (`worker.lost`). Returns the ids of the runs found so, whether this call
+   * failed them or another process did (or one moved on meanwhile): the caller tries its start
+   * again, and finds the identity free or held by a live run. Costs nothing for live runs younger
+   * than the grace, and one Bull lookup for each older queued one.
+   */
+  async failUnfinishable(holders: readonly OperationRun[], now = new Date()): Promise<string[]> {
+    const graceBefore = now.getTime() - this.config.runs.queuedGraceSeconds * 1000;
+    const silentBefore = now.getTime() - this.config.runs.lostMinutes * MINUTE;
+    const queued: string[] = [];
+    const silent: string[] = [];
+    for (const run of new Map(holders.map((holder) => [holder.id, holder])).values()) {
+      if (run.status === 'running' && run.heartbeatAt && run.heartbeatAt.getTime() < silentBefore) {
+        silent.push(run.id);
+      } else if (
+        run.status === 'queued' &&
+        run.createdAt.getTime() < graceBefore &&
+        this.registry.find(run.type) &&
+        !(await this.dispatcher.hasPendingJob(run))
+      ) {
+        queued.push(run.id);
+      }
+    }
+    if (!queued.length && !silent.length) return [];
+    const failed = [
+      ...(await this.failStaleQueued(
+        queued,
+        'Queued with no job to run it; a new start of the same work took its place.',
+      )),
+      ...(await this.failLost(silent)),
+    ];
+    if (failed.length) this.logger.warn({ runIds: failed }, 'Replaced runs that could not finish');
+    return [...queued, ...silent];
+  }
+
+  private async failStaleQueued(ids: string[], message: string): Promise<string[]> {
+    const failed = await this.runs.failMany(ids, 'queued', { code: 'run.stale_queued', message });
+    return failed.map((run) => run.id);
+  }
+
+  private async failLost(ids: string[]): Promise<string[]> {
+    const failed = await this.runs.failMany(ids, 'running', {
+      code: 'worker.lost',
+      message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
+    });
+    return failed.map((run) => run.id);
   }
 }

@@ -8,8 +8,24 @@ import type { Actor } from './actor.js';
 import type { TenantEntity } from './entities/tenant.entity.js';
 import { ProviderSecretCipher } from './provider-secret.cipher.js';
 import { AuditService } from './audit.service.js';
-import { TenantRepository, type TenantChanges } from './repositories/tenant.repository.js';
+import {
+  TenantRepository,
+  type ConnectionRecord,
+  type TenantChanges,
+} from './repositories/tenant.repository.js';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
+
+/**
+ * The provider connection as the newest verification found it (`unverified` until one has
+ * completed, and again once the credentials change): the application permissions it lacks,
+ * each named by its least privileged form.
+ */
+export interface TenantConnection {
+  status: 'unverified' | 'verified' | 'failed';
+  checkedAt: Date | null;
+  runId: string | null;
+  missingPermissions: string[];
+}
 
 /** A managed tenant as the rest of the product sees it: the provider secret never leaves here. */
 export interface Tenant {
@@ -18,9 +34,15 @@ export interface Tenant {
   displayName: string;
   entraTenantId: string;
   clientId: string;
+  connection: TenantConnection;
+  /** When the provider connection last changed (a verification is about these credentials). */
+  credentialsChangedAt: Date;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** The fields of a tenant that make up its provider connection. */
+export const CREDENTIAL_FIELDS = ['entraTenantId', 'clientId', 'clientSecret'] as const;
 
 export interface TenantInput {
   displayName: string;
@@ -38,7 +60,22 @@ export interface ProviderCredentials {
 
 function toTenant(row: TenantEntity): Tenant {
   const { id, workspaceId, displayName, entraTenantId, clientId, createdAt, updatedAt } = row;
-  return { id, workspaceId, displayName, entraTenantId, clientId, createdAt, updatedAt };
+  return {
+    id,
+    workspaceId,
+    displayName,
+    entraTenantId,
+    clientId,
+    connection: {
+      status: row.connectionStatus,
+      checkedAt: row.connectionCheckedAt,
+      runId: row.connectionRunId,
+      missingPermissions: row.connectionMissingPermissions,
+    },
+    credentialsChangedAt: row.credentialsChangedAt,
+    createdAt,
+    updatedAt,
+  };
 }
 
 const duplicate = () =>
@@ -113,6 +150,13 @@ export class TenantsService {
       const changes: TenantChanges = { ...plain };
       if (clientSecret !== undefined)
         changes.clientSecretEncrypted = this.cipher.encrypt(clientSecret, id);
+      if (CREDENTIAL_FIELDS.some((field) => input[field] !== undefined)) {
+        // What was verified was the old connection: this one is unverified until checked.
+        changes.connectionStatus = 'unverified';
+        changes.connectionCheckedAt = null;
+        changes.connectionMissingPermissions = [];
+        changes.credentialsChangedAt = () => 'clock_timestamp()';
+      }
       const row = await this.tenants.updateUnlessDuplicate(id, changes, tx);
       if (!row) throw duplicate();
       await this.audit.record(
@@ -148,6 +192,18 @@ export class TenantsService {
         tx,
       );
     });
+  }
+
+  /**
+   * Records what a verification of the credentials of `credentialsChangedAt` found; false (nothing
+   * written) when the credentials have changed since, or the tenant is gone.
+   */
+  recordConnection(
+    id: string,
+    credentialsChangedAt: Date,
+    record: ConnectionRecord,
+  ): Promise<boolean> {
+    return this.tenants.recordConnection(id, credentialsChangedAt, record);
   }
 
   /** Where the tenant belongs, for authorisation; null when it does not exist (or was deleted). */

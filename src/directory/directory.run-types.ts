@@ -1,9 +1,10 @@
 import { Capability } from '#libs/authz';
-import { defineRunType } from '#libs/operation-runs';
+import { defineRunType, type Json } from '#libs/operation-runs';
 
 declare module '#libs/operation-runs' {
   interface RunTypeInputs {
-    entra_group_sync: Record<string, never>;
+    /** `scheduledFor`: the sync plan's fire that started it (strict identity per fire). */
+    entra_group_sync: { scheduledFor?: string };
   }
 }
 
@@ -12,8 +13,10 @@ export const ENTRA_GROUP_SYNC = defineRunType({
   label: 'Directory groups sync',
   capability: Capability.DirectorySync,
   scope: 'active',
+  alsoScopes: ['strict'],
   queue: 'directory',
   tenantScoped: true,
-  identity: () => ({}),
+  identity: (inputs): Json =>
+    inputs.scheduledFor === undefined ? {} : { scheduledFor: inputs.scheduledFor },
   job: { attempts: 3, backoffMs: 5000 },
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { GraphModule } from '#libs/graph';
 import { PoliciesModule } from '#libs/policies';
 import { OperationRunsModule } from '#libs/operation-runs';
+import { OnboardingModule } from '../onboarding/index.js';
 import { InventorySyncProcessor } from './inventory-sync.processor.js';
 import { InventoryController } from './inventory.controller.js';
 import { InventoryRepository } from './inventory.repository.js';
@@ -19,6 +20,7 @@ import { PolicyVersionRepository } from './policy-version.repository.js';
     OperationRunsModule.forFeature([INVENTORY_SYNC, POLICY_SYNC]),
     GraphModule,
     PoliciesModule,
+    OnboardingModule,
   ],
   controllers: [InventoryController],
   providers: [

@@ -4,8 +4,11 @@ import type { PolicyType } from '#libs/policies';
 
 declare module '#libs/operation-runs' {
   interface RunTypeInputs {
-    /** The selected types, sorted (every type when none was selected). */
-    inventory_sync: { policyTypes: PolicyType[] };
+    /**
+     * The selected types, sorted (every type when none was selected); `scheduledFor`: the fire
+     * of the tenant's sync plan that started it (strict identity per fire).
+     */
+    inventory_sync: { policyTypes: PolicyType[]; scheduledFor?: string };
     /** Inventory item ids, sorted; empty: every live item of the tenant. */
     policy_sync: { policyIds: string[] };
   }
@@ -16,9 +19,13 @@ export const INVENTORY_SYNC = defineRunType({
   label: 'Inventory sync',
   capability: Capability.InventorySync,
   scope: 'active',
+  alsoScopes: ['strict'],
   queue: 'inventory',
   tenantScoped: true,
-  identity: (inputs) => ({ policyTypes: [...inputs.policyTypes].sort() }),
+  identity: (inputs) => ({
+    policyTypes: [...inputs.policyTypes].sort(),
+    ...(inputs.scheduledFor === undefined ? {} : { scheduledFor: inputs.scheduledFor }),
+  }),
   job: { attempts: 3, backoffMs: 5000 },
 });
 

@@ -20,7 +20,8 @@ import {
   type VersionFilter,
 } from './policy-version.repository.js';
 import type { PolicyRef } from '#libs/policies';
-import { selectedPolicyTypes, type PolicyType } from '#libs/policies';
+import { POLICY_TYPES, selectedPolicyTypes, type PolicyType } from '#libs/policies';
+import { OnboardingService } from '../onboarding/index.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -48,23 +49,34 @@ export class InventoryService {
     private readonly runs: OperationRunsService,
     private readonly inventory: InventoryRepository,
     private readonly versions: PolicyVersionRepository,
+    private readonly onboarding: OnboardingService,
   ) {}
 
   /**
    * `inventory_sync` of the selected types (none: every type). A caller's start, or the system's
    * (`initiator` null: another run refreshing what it changed, linked in `context`).
    */
-  startInventorySync(
+  async startInventorySync(
     scope: RecordScope,
     initiator: Principal | null,
     policyTypes: readonly PolicyType[] | undefined,
     context?: Record<string, Json>,
   ): Promise<StartedRun> {
+    const selected = selectedPolicyTypes(policyTypes);
+    // A caller's start of types the tenant has not granted the permission to read is refused
+    // (409), rather than failing later. (A run's own follow-up sync is not held to it.)
+    if (initiator) {
+      await this.onboarding.requirePermissions(
+        scope.tenantId!,
+        selected.map((type) => POLICY_TYPES[type].resource),
+        'read',
+      );
+    }
     return this.runs.start({
       type: 'inventory_sync',
       workspaceId: scope.workspaceId,
       tenantId: scope.tenantId!,
-      inputs: { policyTypes: selectedPolicyTypes(policyTypes) },
+      inputs: { policyTypes: selected },
       initiator,
       context,
     });
@@ -76,9 +88,15 @@ export class InventoryService {
     initiator: Principal,
     policyIds: readonly string[] = [],
   ): Promise<StartedRun> {
-    const ids = policyIds.length
-      ? (await this.requireLiveItemRefs(scope.tenantId!, policyIds)).map((ref) => ref.id).sort()
-      : [];
+    const refs = policyIds.length ? await this.requireLiveItemRefs(scope.tenantId!, policyIds) : [];
+    await this.onboarding.requirePermissions(
+      scope.tenantId!,
+      (refs.length ? refs.map((ref) => ref.policyType) : selectedPolicyTypes([])).map(
+        (type) => POLICY_TYPES[type].resource,
+      ),
+      'read',
+    );
+    const ids = refs.map((ref) => ref.id).sort();
     return this.runs.start({
       type: 'policy_sync',
       workspaceId: scope.workspaceId,

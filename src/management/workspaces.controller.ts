@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { FastifyReply } from 'fastify';
 import { Capability, CurrentPrincipal, Principal, RequireCapability } from '#libs/authz';
 import { TenantsService, WorkspacesService } from '#libs/tenancy';
+import { OnboardingService } from '../onboarding/index.js';
 import { AddMemberDto, MembershipDto } from './dto/member.dto.js';
 import { CreateTenantDto, TenantDto, TenantListDto } from './dto/tenant.dto.js';
 
@@ -14,6 +15,7 @@ export class WorkspacesController {
   constructor(
     private readonly workspaces: WorkspacesService,
     private readonly tenants: TenantsService,
+    private readonly onboarding: OnboardingService,
   ) {}
 
   @Post('members')
@@ -40,7 +42,10 @@ export class WorkspacesController {
   @Post('tenants')
   @HttpCode(HttpStatus.CREATED)
   @RequireCapability(Capability.TenantManage, WORKSPACE)
-  @ApiOperation({ summary: 'Add a managed tenant with its provider connection.' })
+  @ApiOperation({
+    summary:
+      'Add a managed tenant with its provider connection, and start verifying it (`verifyRun`).',
+  })
   @ApiCreatedResponse({ type: TenantDto })
   async createTenant(
     @Param('workspaceId') workspaceId: string,
@@ -49,8 +54,10 @@ export class WorkspacesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TenantDto> {
     const tenant = await this.tenants.create(workspaceId, body, principal.actor);
+    const verify = await this.onboarding.verifyAfterChange(tenant, principal);
+    const lastRuns = await this.onboarding.lastRunsOf([tenant.id]);
     void reply.header('location', `/tenants/${tenant.id}`);
-    return TenantDto.from(tenant);
+    return TenantDto.from(tenant, lastRuns.get(tenant.id)!, verify);
   }
 
   @Get('tenants')
@@ -58,6 +65,9 @@ export class WorkspacesController {
   @ApiOperation({ summary: 'The managed tenants of the workspace, by display name.' })
   @ApiOkResponse({ type: TenantListDto })
   async listTenants(@Param('workspaceId') workspaceId: string): Promise<TenantListDto> {
-    return { items: (await this.tenants.list(workspaceId)).map(TenantDto.from) };
+    const tenants = await this.tenants.list(workspaceId);
+    // The newest runs of every tenant listed, in one statement.
+    const lastRuns = await this.onboarding.lastRunsOf(tenants.map((tenant) => tenant.id));
+    return { items: tenants.map((tenant) => TenantDto.from(tenant, lastRuns.get(tenant.id)!)) };
   }
 }

@@ -1,9 +1,10 @@
 import { Capability } from '#libs/authz';
-import { defineRunType } from '#libs/operation-runs';
+import { defineRunType, type Json } from '#libs/operation-runs';
 
 declare module '#libs/operation-runs' {
   interface RunTypeInputs {
-    directory_role_definitions_sync: Record<string, never>;
+    /** `scheduledFor`: the sync plan's fire that started it (strict identity per fire). */
+    directory_role_definitions_sync: { scheduledFor?: string };
   }
 }
 
@@ -12,8 +13,10 @@ export const DIRECTORY_ROLE_DEFINITIONS_SYNC = defineRunType({
   label: 'Role definitions sync',
   capability: Capability.DirectorySync,
   scope: 'active',
+  alsoScopes: ['strict'],
   queue: 'role_definitions',
   tenantScoped: true,
-  identity: () => ({}),
+  identity: (inputs): Json =>
+    inputs.scheduledFor === undefined ? {} : { scheduledFor: inputs.scheduledFor },
   job: { attempts: 3, backoffMs: 5000 },
 });

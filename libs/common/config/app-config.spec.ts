@@ -24,6 +24,7 @@ describe('parseConfig', () => {
     expect(config.runs).toEqual({
       staleQueuedMinutes: 15,
       lostMinutes: 10,
+      queuedGraceSeconds: 60,
       retentionDays: 90,
       heartbeatSeconds: 15,
     });

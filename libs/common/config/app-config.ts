@@ -58,6 +58,7 @@ const envSchema = z.object({
   GRAPH_CONCURRENCY_PER_TENANT: integer(4, 1, 64),
   RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
   RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
+  RUN_QUEUED_GRACE_SECONDS: integer(60, 1, 24 * 60 * 60),
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
   RUN_HEARTBEAT_SECONDS: integer(15, 1, 600),
   WORKER_CONCURRENCY: integer(4, 1, 256),
@@ -91,6 +92,11 @@ export interface AppConfig {
   runs: {
     staleQueuedMinutes: number;
     lostMinutes: number;
+    /**
+     * How long a queued run may have no job before a start of its identity takes its place
+     * (the process that created it may still be queueing it).
+     */
+    queuedGraceSeconds: number;
     retentionDays: number;
     heartbeatSeconds: number;
   };
@@ -162,6 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     runs: {
       staleQueuedMinutes: e.RUN_STALE_QUEUED_MINUTES,
       lostMinutes: e.RUN_LOST_MINUTES,
+      queuedGraceSeconds: e.RUN_QUEUED_GRACE_SECONDS,
       retentionDays: e.RUN_RETENTION_DAYS,
       heartbeatSeconds: e.RUN_HEARTBEAT_SECONDS,
     },

@@ -9,6 +9,13 @@ export class TenantEntity {
   @Column('uuid') entraTenantId!: string;
   @Column('uuid') clientId!: string;
   @Column('bytea') clientSecretEncrypted!: Buffer;
+  /** What the newest provider connection verification found (see TenantConnection). */
+  @Column('text') connectionStatus!: 'unverified' | 'verified' | 'failed';
+  @Column({ type: 'timestamptz', nullable: true }) connectionCheckedAt!: Date | null;
+  @Column({ type: 'uuid', nullable: true }) connectionRunId!: string | null;
+  @Column('text', { array: true }) connectionMissingPermissions!: string[];
+  /** When the provider connection (Entra tenant id, client id, secret) last changed. */
+  @Column('timestamptz') credentialsChangedAt!: Date;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) deletedAt!: Date | null;

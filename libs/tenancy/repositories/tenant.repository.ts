@@ -9,8 +9,25 @@ type TenantInsert = Pick<
   'id' | 'workspaceId' | 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'
 >;
 export type TenantChanges = Partial<
-  Pick<TenantEntity, 'displayName' | 'entraTenantId' | 'clientId' | 'clientSecretEncrypted'>
+  Pick<
+    TenantEntity,
+    | 'displayName'
+    | 'entraTenantId'
+    | 'clientId'
+    | 'clientSecretEncrypted'
+    | 'connectionStatus'
+    | 'connectionCheckedAt'
+    | 'connectionMissingPermissions'
+  > & { credentialsChangedAt: () => string }
 >;
+
+/** A verification's result, recorded on the tenant. */
+export interface ConnectionRecord {
+  status: 'verified' | 'failed';
+  checkedAt: Date;
+  runId: string;
+  missingPermissions: string[];
+}
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -55,6 +72,35 @@ export class TenantRepository {
       where: { workspaceId, deletedAt: IsNull() },
       order: { displayName: 'ASC', id: 'ASC' },
     });
+  }
+
+  /**
+   * Records a verification of the credentials as they were at `credentialsChangedAt`; false when
+   * they have changed since (the result is about credentials the tenant no longer has) or the
+   * tenant is gone.
+   */
+  async recordConnection(
+    id: string,
+    credentialsChangedAt: Date,
+    record: ConnectionRecord,
+  ): Promise<boolean> {
+    const rows: [unknown[], number] = await this.tenants.query(
+      `UPDATE tenants
+          SET connection_status = $3, connection_checked_at = $4, connection_run_id = $5,
+              connection_missing_permissions = $6
+        WHERE id = $1 AND deleted_at IS NULL
+          AND date_trunc('milliseconds', credentials_changed_at) = $2
+        RETURNING id`,
+      [
+        id,
+        credentialsChangedAt,
+        record.status,
+        record.checkedAt,
+        record.runId,
+        record.missingPermissions,
+      ],
+    );
+    return rows[0].length > 0;
   }
 
   /** Applies the changes; returns null when they would duplicate another live tenant. */
