@@ -1,3 +1,4 @@
+import { Metrics } from '../libs/metrics/index.js';
 import { randomUUID } from 'node:crypto';
 import {
   GraphClient,
@@ -371,10 +372,13 @@ describe('tokens and limits', () => {
     const tenant = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
     const entra = tenant.entraTenantId;
     const credentials = await t.app.get(TenantsService).providerCredentials(tenant.id);
-    const http = new GraphHttp({
-      ...t.config,
-      graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
-    });
+    const http = new GraphHttp(
+      {
+        ...t.config,
+        graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
+      },
+      new Metrics(),
+    );
     try {
       // undici times out 1 s requests on a coarse (about 1 s) timer: leave it a clear margin.
       await sim.control.faults(entra, { latencyMs: 3000 });

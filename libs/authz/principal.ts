@@ -29,6 +29,8 @@ export function buildAbility(
 export class Principal {
   readonly ability: AppAbility;
   private readonly roles: ReadonlyMap<string, Role>;
+  /** The HTTP request this caller made (X-Request-Id), when there is one: a run keeps it. */
+  readonly requestId?: string;
 
   constructor(
     readonly user: { id: string; email: string; name: string },
@@ -40,6 +42,14 @@ export class Principal {
 
   static fromTokenHolder(holder: TokenHolder): Principal {
     return new Principal(holder.user, holder.memberships);
+  }
+
+  /**
+   * The same caller, for one request: shares everything (the ability is built once per token
+   * holder) and carries the request's id, so that what the request starts can name it.
+   */
+  forRequest(requestId: string): Principal {
+    return Object.create(this, { requestId: { value: requestId, enumerable: true } }) as Principal;
   }
 
   /** The caller as the audit log and run initiators record it. */

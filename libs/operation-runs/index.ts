@@ -3,6 +3,7 @@ export * from '#libs/common/errors';
 export * from './operation-runs.module.js';
 export * from './operation-runs.service.js';
 export { RunContext, RunInterrupted } from './run-context.js';
+export * from './run-events.service.js';
 export type { RunJobData } from './run-dispatcher.js';
 export * from './run-handler.js';
 export * from './run-liveness.service.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { Metrics } from '#libs/metrics';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunTypeRegistry } from './run-type.registry.js';
@@ -26,6 +27,7 @@ export class RunLivenessService {
     private readonly runs: OperationRunRepository,
     private readonly dispatcher: RunDispatcher,
     private readonly registry: RunTypeRegistry,
+    private readonly metrics: Metrics,
   ) {}
 
   async sweep(now = new Date()): Promise<SweepResult> {
@@ -43,24 +45,27 @@ export class RunLivenessService {
       if (candidates.length < BATCH) break;
       after = candidates.at(-1)!.id;
     }
-    const staleQueued = (
-      await this.runs.failMany(orphans, 'queued', {
-        code: 'run.stale_queued',
-        message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
-      })
-    ).map((run) => run.id);
+    const staleRuns = await this.runs.failMany(orphans, 'queued', {
+      code: 'run.stale_queued',
+      message: `Queued for over ${this.config.runs.staleQueuedMinutes} minutes with no job to run it.`,
+    });
+    const staleQueued = staleRuns.map((run) => run.id);
 
     const silentBefore = new Date(now.getTime() - this.config.runs.lostMinutes * MINUTE);
-    const lost = (
-      await this.runs.failMany(
-        await this.runs.findSilentRunningBefore(silentBefore, BATCH),
-        'running',
-        {
-          code: 'worker.lost',
-          message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
-        },
-      )
-    ).map((run) => run.id);
+    const lostRuns = await this.runs.failMany(
+      await this.runs.findSilentRunningBefore(silentBefore, BATCH),
+      'running',
+      {
+        code: 'worker.lost',
+        message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
+      },
+    );
+    const lost = lostRuns.map((run) => run.id);
+    this.metrics.runsSwept.inc({ reason: 'stale_queued' }, staleQueued.length);
+    this.metrics.runsSwept.inc({ reason: 'worker_lost' }, lost.length);
+    for (const run of [...staleRuns, ...lostRuns]) {
+      this.metrics.runCompletions.inc({ type: run.type, outcome: 'failed' });
+    }
     if (staleQueued.length || lost.length)
       this.logger.warn({ staleQueued, lost }, 'Swept runs that could not finish');
     return { staleQueued, lost };
