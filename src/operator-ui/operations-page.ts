@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 function pageDirectory(): string | null {
   for (const candidate of ['../../ui/', '../../dist/ui/']) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(`${path}index.html`)) return path;
+    // The built page has its vendor modules (`ui/` itself, the sources, does not).
+    if (existsSync(`${path}index.html`) && existsSync(`${path}vendor/preact.module.js`))
+      return path;
   }
   return null;
 }
