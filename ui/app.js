@@ -276,27 +276,29 @@ function RunList({ me, catalog }) {
   `;
 }
 
+/** What happened to the run, from its own timestamps (so it reads the same live or later). */
+function timelineOf(run) {
+  const entries = [`${formatTime(run.createdAt)}: created, queued`];
+  if (run.startedAt) entries.push(`${formatTime(run.startedAt)}: started`);
+  if (run.attempts > 1) entries.push(`attempt ${run.attempts} (retried)`);
+  if (run.status === 'running') entries.push('running now');
+  if (run.completedAt) {
+    entries.push(`${formatTime(run.completedAt)}: completed (${words(run.outcome)})`);
+  }
+  return entries;
+}
+
 function RunDetail({ id, catalog }) {
   const [run, setRun] = useState(null);
-  const [timeline, setTimeline] = useState([]);
   const [error, setError] = useState(null);
   const heading = useRef(null);
 
   useEffect(() => {
     const controller = new AbortController();
     setRun(null);
-    setTimeline([]);
     setError(null);
-    const seen = (next) => {
-      setRun(next);
-      setTimeline((entries) => {
-        const last = entries.at(-1);
-        if (last && last.status === next.status && last.outcome === next.outcome) return entries;
-        return [...entries, { at: new Date(), status: next.status, outcome: next.outcome }];
-      });
-    };
     followRun(id, {
-      onRun: seen,
+      onRun: setRun,
       onError: (error) => setError(error.message),
       signal: controller.signal,
     });
@@ -381,14 +383,7 @@ function RunDetail({ id, catalog }) {
               </dl>
               <h3>Timeline</h3>
               <ol class="timeline">
-                <li>${formatTime(run.createdAt)}: created</li>
-                ${timeline.map(
-                  (entry) =>
-                    html`<li>
-                      ${entry.at.toLocaleTimeString()}:
-                      ${words(entry.status)}${entry.status === 'completed' ? ` (${words(entry.outcome)})` : ''}
-                    </li>`,
-                )}
+                ${timelineOf(run).map((entry) => html`<li>${entry}</li>`)}
               </ol>
             `
           : error
