@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { Metrics, MetricsServer } from '#libs/metrics';
 import type { Tenant } from '#libs/tenancy';
 import { parseExposition, type Exposition } from './support/prometheus.js';
@@ -121,6 +122,25 @@ describe('GET /metrics', () => {
         ),
       ).toBe(true);
     }
+  });
+});
+
+describe('the Grafana dashboard (deploy/grafana)', () => {
+  it('uses only metrics the processes expose', async () => {
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../deploy/grafana/tenantops-dashboard.json', import.meta.url), 'utf8'),
+    ) as { panels: { targets?: { expr: string }[] }[] };
+    const used = new Set(
+      dashboard.panels
+        .flatMap((panel) => panel.targets ?? [])
+        .flatMap((target) => target.expr.match(/tenantops_[a-z_]+/g) ?? [])
+        .map((name) => name.replace(/_(bucket|count|sum)$/, '')),
+    );
+    const exposed = new Set(
+      (await t.app.get(Metrics).registry.getMetricsAsJSON()).map((metric) => metric.name),
+    );
+    expect(used.size).toBeGreaterThan(15);
+    expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
   });
 });
 

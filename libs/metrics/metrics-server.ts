@@ -43,9 +43,17 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     });
     const { host, port } = this.config.metrics;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `METRICS_PORT ${port} on ${host} is taken: each process on a machine needs its own (METRICS_PORT).`,
+              )
+            : error,
+        ),
+      );
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -6,6 +7,8 @@ import {
   type OperationRunsService,
   type RunEventsService,
 } from '#libs/operation-runs';
+
+const logger = new Logger('RunEventStream');
 
 /**
  * An event's id names the run's state it carries (a digest of it), so a client that comes back
@@ -80,10 +83,11 @@ export async function streamRunEvents(
     if (ended) stop();
     else send(await deps.runs.get(runId));
   } catch (error) {
+    // The answer has begun (200 and its headers): the failure is told in the stream.
+    logger.error({ err: error, runId, requestId: request.id }, 'Run event stream failed');
     raw.write(
       `event: error\ndata: ${JSON.stringify({ detail: 'The run could not be read.' })}\n\n`,
     );
     end();
-    throw error;
   }
 }
