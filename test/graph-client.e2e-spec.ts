@@ -1,4 +1,3 @@
-import { Metrics } from '../libs/metrics/index.js';
 import { randomUUID } from 'node:crypto';
 import {
   GraphClient,
@@ -372,13 +371,10 @@ describe('tokens and limits', () => {
     const tenant = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
     const entra = tenant.entraTenantId;
     const credentials = await t.app.get(TenantsService).providerCredentials(tenant.id);
-    const http = new GraphHttp(
-      {
-        ...t.config,
-        graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
-      },
-      new Metrics(),
-    );
+    const http = new GraphHttp({
+      ...t.config,
+      graph: { ...t.config.graph, timeoutSeconds: 1, maxAttempts: 2 },
+    });
     try {
       // undici times out 1 s requests on a coarse (about 1 s) timer: leave it a clear margin.
       await sim.control.faults(entra, { latencyMs: 3000 });

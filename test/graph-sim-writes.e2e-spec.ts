@@ -4,7 +4,6 @@
  * our own Graph client; encrypted OMA-URI values; `assign` replacing the set; definition values
  * bound to the tenant's definitions catalogue; and the lost-answer fault a restore must survive.
  */
-import { Metrics } from '../libs/metrics/index.js';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import type { AppConfig } from '#libs/common/config';
@@ -21,21 +20,18 @@ const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   sim = await startSim();
-  http = new GraphHttp(
-    {
-      graph: {
-        baseUrl: sim.url,
-        loginUrl: sim.url,
-        caCertPath: sim.caCert,
-        maxAttempts: 1,
-        maxRetryWaitSeconds: 1,
-        retryBaseMs: 10,
-        timeoutSeconds: 30,
-        concurrencyPerTenant: 4,
-      },
-    } as unknown as AppConfig,
-    new Metrics(),
-  );
+  http = new GraphHttp({
+    graph: {
+      baseUrl: sim.url,
+      loginUrl: sim.url,
+      caCertPath: sim.caCert,
+      maxAttempts: 1,
+      maxRetryWaitSeconds: 1,
+      retryBaseMs: 10,
+      timeoutSeconds: 30,
+      concurrencyPerTenant: 4,
+    },
+  } as unknown as AppConfig);
 });
 afterAll(async () => {
   await http?.onModuleDestroy();

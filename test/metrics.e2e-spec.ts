@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { GraphClient } from '#libs/graph';
 import { Metrics, MetricsServer } from '#libs/metrics';
 import type { Tenant } from '#libs/tenancy';
+import { SIM_CLIENT_SECRET, startAppWithSim } from './support/graph-sim.js';
 import { parseExposition, type Exposition } from './support/prometheus.js';
 import { waitForRun } from './support/runs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -164,5 +166,37 @@ describe('the request id', () => {
     const run = await waitForRun(t.http, operator.token, started.body.run.id);
     // Fastify made one for the request: the run still names it.
     expect(run.context.requestId).toBe(started.headers.get('x-request-id'));
+  });
+});
+
+describe('Graph metrics', () => {
+  it('count each request by resource and status, the throttles and the seconds waited', async () => {
+    const { sim, t: app, close } = await startAppWithSim();
+    try {
+      const workspace = await app.world.workspace();
+      const tenant = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
+      await sim.control.schedule(tenant.entraTenantId, {
+        status: 429,
+        count: 1,
+        retryAfter: '0.25',
+        match: '/groups',
+      });
+      expect(await app.app.get(GraphClient).forTenant(tenant.id).listAll('groups')).toHaveLength(
+        250,
+      );
+      const address = app.app.get(MetricsServer).address()!;
+      const metrics = parseExposition(
+        await (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text(),
+      );
+      const groups = { method: 'GET', resource: 'v1.0/groups' };
+      expect(metrics.value('tenantops_graph_requests_total', { ...groups, status: '429' })).toBe(1);
+      expect(metrics.value('tenantops_graph_requests_total', { ...groups, status: '200' })).toBe(3);
+      expect(metrics.value('tenantops_graph_throttles_total', { resource: 'v1.0/groups' })).toBe(1);
+      expect(
+        metrics.value('tenantops_graph_retry_wait_seconds_total', { resource: 'v1.0/groups' }),
+      ).toBe(0.25);
+    } finally {
+      await close();
+    }
   });
 });

@@ -174,6 +174,8 @@ describe('the operations page at /ui', () => {
   });
 
   it('is served with a strict Content-Security-Policy and works offline of any CDN', async () => {
+    const bare = await fetch(`${t.http.baseUrl}/ui`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/ui/']);
     const response = await fetch(`${t.http.baseUrl}/ui/`);
     expect(response.status).toBe(200);
     const csp = response.headers.get('content-security-policy') ?? '';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -55,7 +55,8 @@ export class GraphHttp implements OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: Metrics,
+    // Optional: tests build a GraphHttp of their own, with nothing to count into.
+    @Optional() private readonly metrics?: Metrics,
   ) {
     const { caCertPath, concurrencyPerTenant, timeoutSeconds } = config.graph;
     this.timeoutMs = timeoutSeconds * 1000;
@@ -100,7 +101,7 @@ export class GraphHttp implements OnModuleDestroy {
         },
         'Graph request failed; retrying',
       );
-      this.metrics.graphRetryWait.inc({ resource: graphResourceLabel(call.url) }, delayMs / 1000);
+      this.metrics?.graphRetryWait.inc({ resource: graphResourceLabel(call.url) }, delayMs / 1000);
       await sleep(delayMs);
       waitedMs += delayMs;
     }
@@ -129,7 +130,7 @@ export class GraphHttp implements OnModuleDestroy {
       text = await response.body.text();
     } catch (cause) {
       // Nothing (or not all) came back: the request may or may not have reached Graph.
-      this.metrics.graphRequests.inc({ method: call.method, resource, status: '0' });
+      this.metrics?.graphRequests.inc({ method: call.method, resource, status: '0' });
       return {
         ok: false,
         retryable: call.idempotent,
@@ -139,8 +140,8 @@ export class GraphHttp implements OnModuleDestroy {
         ),
       };
     }
-    this.metrics.graphRequests.inc({ method: call.method, resource, status: String(status) });
-    if (status === 429) this.metrics.graphThrottles.inc({ resource });
+    this.metrics?.graphRequests.inc({ method: call.method, resource, status: String(status) });
+    if (status === 429) this.metrics?.graphThrottles.inc({ resource });
     if (status >= 200 && status < 300) return { ok: true, body: text ? JSON.parse(text) : {} };
 
     const detail = parseErrorBody(text).error ?? {};

@@ -47,12 +47,16 @@ export async function serveOperationsPage(app: NestFastifyApplication): Promise<
   const directory = pageDirectory();
   if (!directory) return;
   const csp = contentSecurityPolicy(directory);
+  // `/ui` → `/ui/`, so that the page's relative URLs resolve under it.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/ui', (_request, reply) => reply.redirect('/ui/', 301));
   await app.register(fastifyStatic, {
     root: directory,
     prefix: '/ui/',
     decorateReply: false,
     index: ['index.html'],
-    redirect: true,
     setHeaders: (response) => {
       response.header('content-security-policy', csp);
       response.header('x-content-type-options', 'nosniff');
