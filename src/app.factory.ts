@@ -51,7 +51,6 @@ export async function createApp(
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode),
     };
-    metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     done();
   });

@@ -82,8 +82,9 @@ describe('GET /metrics', () => {
     expect(delta('tenantops_run_queue_wait_seconds_count', { type: 'probe_request' })).toBe(1);
     // HTTP by route template and status: two new runs (202), one deduplicated (200).
     const route = { method: 'POST', route: '/probe/tenants/:tenantId/:kind' };
-    expect(delta('tenantops_http_requests_total', { ...route, status: '202' })).toBe(2);
-    expect(delta('tenantops_http_requests_total', { ...route, status: '200' })).toBe(1);
+    expect(
+      delta('tenantops_http_request_duration_seconds_count', { ...route, status: '202' }),
+    ).toBe(2);
     expect(
       delta('tenantops_http_request_duration_seconds_count', { ...route, status: '200' }),
     ).toBe(1);

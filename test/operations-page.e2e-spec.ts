@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
 import type { Browser, Page } from 'playwright-core';
 import type { Tenant } from '#libs/tenancy';
 import { launchBrowser } from './support/browser.js';
@@ -114,16 +116,20 @@ describe('the operations page at /ui', () => {
   it('opens a run and shows it finish live', async () => {
     const page = await signIn(operator.token);
     await page.getByText(`Signed in as ${operator.name}`).waitFor();
+    // This process's worker takes no job until the page shows the run waiting.
+    const queue = t.app.get<Queue>(getQueueToken('probe'), { strict: false });
+    await queue.pause(true);
     const runId = await start(contoso, operator, 'active', {
       key: 'watched',
-      work: { sleepMs: 2500, succeeded: 2, failed: 1, errorMessage: 'Bearer abc.def.ghi leaked' },
+      work: { succeeded: 2, failed: 1, errorMessage: 'Bearer abc.def.ghi leaked' },
     });
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator(`tr[data-run-id="${runId}"] a`).click();
     await page.locator('#run-heading').waitFor();
     expect(page.url()).toMatch(new RegExp(`#/runs/${runId}$`));
-    await page.locator('.badges [data-outcome="pending"]').waitFor();
+    await page.locator('.badges [data-status="queued"]').waitFor();
     await page.getByText('Live', { exact: true }).waitFor();
+    await queue.resume(true);
     // No reload, no polling: the events stream brings the end.
     await page.locator('.badges [data-outcome="partially_succeeded"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-count="succeeded"]').textContent()).toBe('2');

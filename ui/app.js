@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { api, ApiError, followRun, session } from './api.js';
 
@@ -435,10 +435,9 @@ function App() {
   useEffect(() => {
     if (me) loadCatalog(me).then(setCatalog, (error) => setNotice(error.message));
   }, [me]);
-  useMemo(
-    () => (document.title = route.run ? 'Run · TenantOps' : 'Operations · TenantOps'),
-    [route.run],
-  );
+  useEffect(() => {
+    document.title = route.run ? 'Run · TenantOps' : 'Operations · TenantOps';
+  }, [route.run]);
 
   if (checking) return html`<p class="loading">Loading…</p>`;
   if (!me) return html`<${SignIn} onSignedIn=${setMe} notice=${notice} />`;

@@ -49,7 +49,10 @@ export class Principal {
    * holder) and carries the request's id, so that what the request starts can name it.
    */
   forRequest(requestId: string): Principal {
-    return Object.create(this, { requestId: { value: requestId, enumerable: true } }) as Principal;
+    // A plain assignment: property descriptors would make each of these a slow dictionary object.
+    const principal = Object.create(this) as { -readonly [K in keyof Principal]: Principal[K] };
+    principal.requestId = requestId;
+    return principal as Principal;
   }
 
   /** The caller as the audit log and run initiators record it. */

@@ -38,15 +38,10 @@ export const QUEUE_DEPTH_MAX_AGE_MS = 5000;
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'tenantops_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
+  /** Requests answered are its `_count`: one observation per request, not two metrics to update. */
   readonly httpDuration = new Histogram({
     name: 'tenantops_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by method, route template and status.',
+    help: 'HTTP requests answered (_count) and the time to answer them, by method, route template and status.',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: HTTP_BUCKETS,
     registers: [this.registry],
