@@ -127,6 +127,26 @@ describe('GET /operations/{id}/events', () => {
     expect((await events(runId, 'tops_not-a-token')).status).toBe(401);
   });
 
+  it('survives losing its listening connection: the change made meanwhile still arrives', async () => {
+    await worker?.stop('SIGKILL');
+    worker = undefined;
+    const queued = await startProbe({ key: 'reconnect' });
+    const stream = await events(queued, operator.token);
+    expect(JSON.parse((await stream.next())!.data)).toMatchObject({ status: 'queued' });
+    const [killed] = await t.db.query<{ killed: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'tenantops-run-events'`,
+    );
+    expect(killed).toEqual({ killed: true });
+    // Cancelled while nothing listens: the listener, back, reads every run it watches again.
+    expect(
+      (await t.http.post(`/operations/${queued}/cancel`, { token: operator.token })).status,
+    ).toBe(202);
+    const rest = await stream.rest();
+    expect(rest.map((e) => e.event)).toEqual(['run', 'end']);
+    expect(JSON.parse(rest[0]!.data)).toMatchObject({ status: 'completed', outcome: 'cancelled' });
+  });
+
   it('holds 200 open streams on one listening connection per process, and ends them all', async () => {
     await worker?.stop('SIGKILL');
     worker = undefined;
