@@ -2,6 +2,8 @@ import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { GraphClient } from '#libs/graph';
 import { Metrics, MetricsServer } from '#libs/metrics';
+import { RunLivenessService, RunRetentionService } from '#libs/operation-runs';
+import { SchedulerService } from '../src/scheduler/index.js';
 import type { Tenant } from '#libs/tenancy';
 import { SIM_CLIENT_SECRET, startAppWithSim } from './support/graph-sim.js';
 import { parseExposition, type Exposition } from './support/prometheus.js';
@@ -167,6 +169,36 @@ describe('the request id', () => {
     const run = await waitForRun(t.http, operator.token, started.body.run.id);
     // Fastify made one for the request: the run still names it.
     expect(run.context.requestId).toBe(started.headers.get('x-request-id'));
+  });
+});
+
+describe('scheduler and housekeeping metrics', () => {
+  it('follow what ticks, sweeps and prunes report', async () => {
+    const before = (await scrape()).metrics;
+    const now = new Date(Date.now() + 400 * 86_400_000); // every run so far is old by then
+    const ticks = t.app.get(SchedulerService);
+    const first = await ticks.tick(now);
+    const second = await ticks.tick(now);
+    const swept = await t.app.get(RunLivenessService).sweep(now);
+    const pruned = await t.app.get(RunRetentionService).prune(now);
+    const after = (await scrape()).metrics;
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      after.value(name, labels) - before.value(name, labels);
+
+    expect(delta('tenantops_scheduler_ticks_total')).toBe(2);
+    expect(first.created.length).toBeGreaterThan(0); // the periodic duties' runs
+    expect(delta('tenantops_scheduler_fires_total', { result: 'created' })).toBe(
+      first.created.length + second.created.length,
+    );
+    expect(delta('tenantops_scheduler_fires_total', { result: 'deduplicated' })).toBe(
+      first.deduplicated + second.deduplicated,
+    );
+    expect(delta('tenantops_runs_swept_total', { reason: 'stale_queued' })).toBe(
+      swept.staleQueued.length,
+    );
+    expect(delta('tenantops_runs_swept_total', { reason: 'worker_lost' })).toBe(swept.lost.length);
+    expect(pruned.pruned).toBeGreaterThan(0);
+    expect(delta('tenantops_runs_pruned_total')).toBe(pruned.pruned);
   });
 });
 
