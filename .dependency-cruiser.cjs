@@ -11,11 +11,12 @@
 /** Which libs each lib may import (`common/*` are the shared building blocks of all). */
 const LIB_ARROWS = {
   common: ['common'],
+  metrics: ['common'],
   tenancy: ['common'],
   authz: ['common', 'tenancy'],
-  'operation-runs': ['common', 'authz', 'tenancy'],
+  'operation-runs': ['common', 'authz', 'tenancy', 'metrics'],
   scheduling: ['common', 'operation-runs'],
-  graph: ['common', 'tenancy'],
+  graph: ['common', 'tenancy', 'metrics'],
   'graph-sim': ['common', 'graph'],
   policies: ['common', 'graph'],
 };

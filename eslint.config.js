@@ -27,6 +27,29 @@ export default tseslint.config(
     languageOptions: { globals: { URL: 'readonly', process: 'readonly', module: 'writable' } },
   },
   {
+    // The operations page: plain ES modules run by the browser (README: The operations page).
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        TextDecoderStream: 'readonly',
+        AbortController: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { URL: 'readonly', process: 'readonly' } },
+  },
+  {
     // Response bodies in tests are arbitrary JSON, asserted on field by field.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

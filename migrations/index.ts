@@ -9,6 +9,7 @@ import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling
 import { NotificationRunLinks1795881600000 } from './1795881600000-notification-run-links.js';
 import { RestoreRuns1795968000000 } from './1795968000000-restore-runs.js';
 import { TenantOnboarding1796054400000 } from './1796054400000-tenant-onboarding.js';
+import { OperatorSurface1796140800000 } from './1796140800000-operator-surface.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   NotificationRunLinks1795881600000,
   RestoreRuns1795968000000,
   TenantOnboarding1796054400000,
+  OperatorSurface1796140800000,
 ];

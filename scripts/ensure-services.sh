@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL (127.0.0.1:5432, user postgres, trust) and Redis (127.0.0.1:6379) answer.
+# Makes sure PostgreSQL (127.0.0.1:5432, user postgres, trust) and Redis (127.0.0.1:6379) answer,
+# and that Chromium (/usr/bin/chromium, for the browser tests) is installed.
 # Starts them when installed but stopped; installs them from Debian's packages when missing.
 # Idempotent: on a machine where both already run, it only checks.
 set -euo pipefail
@@ -53,6 +54,9 @@ ensure_redis() {
   redis_answers || { log "Redis does not answer on 127.0.0.1:$REDIS_PORT"; exit 1; }
   log "Redis answers on 127.0.0.1:$REDIS_PORT"
 }
+
+# The operations page's browser tests drive Debian's Chromium (test/support/browser.ts).
+[ -x /usr/bin/chromium ] || apt_install chromium
 
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 command -v redis-cli >/dev/null 2>&1 || apt_install redis-tools

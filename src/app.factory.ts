@@ -4,10 +4,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import type { AppConfig } from '#libs/common/config';
 import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
 import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
+import { Metrics } from '#libs/metrics';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { serveOperationsPage } from './operator-ui/index.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,6 +43,27 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   logRequests(fastify, app.get(ROOT_LOGGER));
+  const metrics = app.get(Metrics);
+  // Route templates only (`/operations/:id`), never the URL: label values stay a bounded set.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+  const pool = (app.get(DataSource).driver as unknown as { master?: Pool }).master;
+  metrics.setPoolStateSource(() =>
+    pool
+      ? {
+          inUse: pool.totalCount - pool.idleCount,
+          idle: pool.idleCount,
+          waiting: pool.waitingCount,
+        }
+      : null,
+  );
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -55,6 +80,7 @@ export async function createApp(
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    await serveOperationsPage(app);
   }
   return app;
 }

@@ -5,6 +5,7 @@ import { DatabaseModule } from '#libs/common/db';
 import { LoggingModule, type LoggingOptions } from '#libs/common/logging';
 import { QueueModule } from '#libs/common/redis';
 import { GraphModule } from '#libs/graph';
+import { MetricsModule } from '#libs/metrics';
 import { OperationRunsModule } from '#libs/operation-runs';
 import { TenancyModule } from '#libs/tenancy';
 import { DirectoryModule } from './directory/directory.module.js';
@@ -24,6 +25,8 @@ export interface AppModuleOptions {
   logging?: LoggingOptions;
   /** More modules to load (tests register probe run types this way). */
   extraModules?: ModuleMetadata['imports'];
+  /** Serve `GET /metrics` on METRICS_HOST:METRICS_PORT (the product's processes, not the CLI). */
+  serveMetrics?: boolean;
 }
 
 /**
@@ -39,6 +42,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot(config, options.logging),
+        MetricsModule.forRoot({ serve: options.serveMetrics ?? false }),
         DatabaseModule,
         QueueModule,
         TenancyModule,

@@ -136,9 +136,16 @@ function buildProgram(): Command {
     .description('Create a personal API token for a user. The token is shown only this once.')
     .requiredOption('--user <id>', 'user id', uuid('user'))
     .option('--name <name>', 'label for the token', text('name', 200), 'cli')
-    .action(async ({ user, name }: { user: string; name: string }) => {
-      const issued = await withApp((app) => app.get(ApiTokensService).issue(user, name, CLI_ACTOR));
-      print({ id: issued.id, token: issued.token });
+    .option('--expires-at <iso>', 'when the token stops working (ISO-8601); none: never', instant)
+    .action(async ({ user, name, expiresAt }: { user: string; name: string; expiresAt?: Date }) => {
+      const issued = await withApp((app) =>
+        app.get(ApiTokensService).issue(user, name, CLI_ACTOR, expiresAt ?? null),
+      );
+      print({
+        id: issued.id,
+        token: issued.token,
+        ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+      });
     });
 
   program

@@ -4,7 +4,7 @@ import { createApp } from './app.factory.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const app = await createApp(config);
+  const app = await createApp(config, { serveMetrics: true });
   if (config.roles.includes('api')) {
     await app.listen(config.http.port, config.http.host);
   } else {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { OperationRunsService } from '#libs/operation-runs';
-import { TenantsService, type Tenant } from '#libs/tenancy';
+import { CLI_ACTOR, TenantsService, type Tenant } from '#libs/tenancy';
 import { SchedulerService } from '../src/scheduler/index.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from './support/world.js';
@@ -58,7 +58,7 @@ async function tick(
        FROM operation_runs WHERE id = ANY($1) AND tenant_id = ANY($2) ORDER BY id`,
     [ids, tenants.map((tenant) => tenant.id)],
   );
-  for (const run of runs) await t.app.get(OperationRunsService).cancel(run.id);
+  for (const run of runs) await t.app.get(OperationRunsService).cancel(run.id, CLI_ACTOR);
   return { runs, deduplicated: report.deduplicated };
 }
 
@@ -175,7 +175,7 @@ describe('the default plan', () => {
     expect(groupRuns.map((row: any) => row.id)).toEqual([manual.body.run.id]);
     // The plan moved on: the next fire is owed as usual.
     expect(Date.parse((await plan(tenant)).body.directoryGroups.nextFireAt)).toBeGreaterThan(fire);
-    await t.app.get(OperationRunsService).cancel(manual.body.run.id);
+    await t.app.get(OperationRunsService).cancel(manual.body.run.id, CLI_ACTOR);
   });
 });
 

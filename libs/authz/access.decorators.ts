@@ -42,7 +42,9 @@ export const Authenticated = () =>
   applyDecorators(
     SetMetadata(ACCESS_POLICY, { kind: 'authenticated' } satisfies AccessPolicy),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown or revoked token.' }),
+    ApiUnauthorizedResponse({
+      description: 'Missing, malformed, unknown, expired or revoked token.',
+    }),
   );
 
 /**
@@ -57,7 +59,9 @@ export const RequireCapability = (
   applyDecorators(
     SetMetadata(ACCESS_POLICY, { kind: 'capability', capability, on } satisfies AccessPolicy),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, unknown or revoked token.' }),
+    ApiUnauthorizedResponse({
+      description: 'Missing, malformed, unknown, expired or revoked token.',
+    }),
     ApiNotFoundResponse({
       description: `No such ${on.record}, or the caller is not a member of its workspace.`,
     }),

@@ -34,7 +34,9 @@ export class AccessGuard implements CanActivate {
     if (policy?.kind === 'public') return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticate(request.headers.authorization);
+    const principal = (await this.authenticate(request.headers.authorization)).forRequest(
+      String(request.id),
+    );
     request.principal = principal;
 
     if (!policy) {
@@ -73,7 +75,7 @@ export class AccessGuard implements CanActivate {
       throw new AuthzError(
         AuthzErrorCode.Unauthenticated,
         header
-          ? 'The bearer token is malformed, unknown or revoked.'
+          ? 'The bearer token is malformed, unknown, expired or revoked.'
           : 'A bearer token is required.',
       );
     }

@@ -29,6 +29,8 @@ export function buildAbility(
 export class Principal {
   readonly ability: AppAbility;
   private readonly roles: ReadonlyMap<string, Role>;
+  /** The HTTP request this caller made (X-Request-Id), when there is one: a run keeps it. */
+  readonly requestId?: string;
 
   constructor(
     readonly user: { id: string; email: string; name: string },
@@ -40,6 +42,17 @@ export class Principal {
 
   static fromTokenHolder(holder: TokenHolder): Principal {
     return new Principal(holder.user, holder.memberships);
+  }
+
+  /**
+   * The same caller, for one request: shares everything (the ability is built once per token
+   * holder) and carries the request's id, so that what the request starts can name it.
+   */
+  forRequest(requestId: string): Principal {
+    // A plain assignment: property descriptors would make each of these a slow dictionary object.
+    const principal = Object.create(this) as { -readonly [K in keyof Principal]: Principal[K] };
+    principal.requestId = requestId;
+    return principal as Principal;
   }
 
   /** The caller as the audit log and run initiators record it. */

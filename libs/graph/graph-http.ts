@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { graphResourceLabel, Metrics } from '#libs/metrics';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { GraphError, graphErrorFor, GraphUnavailableError } from './graph.errors.js';
 import { backoffMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
@@ -52,7 +53,11 @@ export class GraphHttp implements OnModuleDestroy {
   private readonly limiter: ConcurrencyLimiter;
   private readonly timeoutMs: number;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Optional: tests build a GraphHttp of their own, with nothing to count into.
+    @Optional() private readonly metrics?: Metrics,
+  ) {
     const { caCertPath, concurrencyPerTenant, timeoutSeconds } = config.graph;
     this.timeoutMs = timeoutSeconds * 1000;
     this.dispatcher = new Agent({
@@ -102,6 +107,7 @@ export class GraphHttp implements OnModuleDestroy {
         },
         'Graph request failed; retrying',
       );
+      this.metrics?.graphRetryWait.inc({ resource: graphResourceLabel(call.url) }, delayMs / 1000);
       await sleep(delayMs);
       waitedMs += delayMs;
     }
@@ -110,6 +116,7 @@ export class GraphHttp implements OnModuleDestroy {
   private async attempt(call: GraphCall, token: string): Promise<Attempt> {
     const clientRequestId = randomUUID();
     const path = new URL(call.url).pathname;
+    const resource = graphResourceLabel(call.url);
     let status: number;
     let headers: Dispatcher.ResponseData['headers'];
     let text: string;
@@ -129,6 +136,7 @@ export class GraphHttp implements OnModuleDestroy {
       text = await response.body.text();
     } catch (cause) {
       // Nothing (or not all) came back: the request may or may not have reached Graph.
+      this.metrics?.graphRequests.inc({ method: call.method, resource, status: '0' });
       return {
         ok: false,
         retryable: call.idempotent,
@@ -138,6 +146,8 @@ export class GraphHttp implements OnModuleDestroy {
         ),
       };
     }
+    this.metrics?.graphRequests.inc({ method: call.method, resource, status: String(status) });
+    if (status === 429) this.metrics?.graphThrottles.inc({ resource });
     if (status >= 200 && status < 300) return { ok: true, body: text ? JSON.parse(text) : {} };
 
     const detail = parseErrorBody(text).error ?? {};

@@ -4,6 +4,7 @@ export * from './operation-runs.module.js';
 export * from './operation-runs.service.js';
 export type { LatestRun } from './operation-run.repository.js';
 export { RunContext, RunInterrupted } from './run-context.js';
+export * from './run-events.service.js';
 export type { RunJobData } from './run-dispatcher.js';
 export * from './run-handler.js';
 export * from './run-liveness.service.js';

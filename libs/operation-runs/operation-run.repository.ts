@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from '#libs/common/db';
+import { preparedQuery, type Tx } from '#libs/common/db';
 import type { RunIdentity } from './run-identity.js';
 import type {
   IdentityScope,
@@ -335,8 +335,9 @@ export class OperationRunRepository {
     outcome: Exclude<RunOutcome, 'pending'>,
     progress: RunProgress,
     attempt: number | null = null,
+    tx?: Tx,
   ): Promise<OperationRun | null> {
-    const rows: RunRow[] = await this.db.query(
+    const rows: RunRow[] = await (tx?.manager ?? this.db).query(
       `WITH done AS (
          UPDATE operation_runs
             SET status = 'completed', outcome = $3, completed_at = now(),
@@ -359,8 +360,8 @@ export class OperationRunRepository {
   }
 
   /** Marks a running run for cancellation; null when it is not running. */
-  async requestCancel(id: string): Promise<OperationRun | null> {
-    const rows: [RunRow[], number] = await this.db.query(
+  async requestCancel(id: string, tx?: Tx): Promise<OperationRun | null> {
+    const rows: [RunRow[], number] = await (tx?.manager ?? this.db).query(
       `UPDATE operation_runs SET cancel_requested_at = coalesce(cancel_requested_at, now())
         WHERE id = $1 AND status = 'running'
         RETURNING ${COLUMNS}`,

@@ -3,11 +3,14 @@ import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bull';
 import { AuthzModule, RecordScopeRegistry } from '#libs/authz';
 import { isUuid } from '#libs/common/ids';
+import { Metrics, type QueueState } from '#libs/metrics';
+import { TenancyModule } from '#libs/tenancy';
 import { NotificationRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { OperationRunsService } from './operation-runs.service.js';
 import { RunDispatcher } from './run-dispatcher.js';
+import { RunEventsService } from './run-events.service.js';
 import { RunExecutor } from './run-executor.js';
 import { RunHandlerExplorer } from './run-handler.explorer.js';
 import { RunLivenessService } from './run-liveness.service.js';
@@ -15,6 +18,19 @@ import { RunRetentionService } from './run-retention.service.js';
 import { RunTypeRegistry } from './run-type.registry.js';
 import type { AnyRunTypeDefinition, RunTypeDefinition } from './run-types.js';
 import { RunWorker } from './run-worker.js';
+
+/** A scrape does not wait longer than this for Redis to count the queues. */
+const QUEUE_DEPTH_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`No answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 export interface OperationRunsOptions {
   /** Consume the run queues in this process (the `worker` role). */
@@ -36,12 +52,14 @@ export class OperationRunsModule implements OnModuleInit {
     private readonly registry: RunTypeRegistry,
     private readonly runs: OperationRunRepository,
     private readonly records: RecordScopeRegistry,
+    private readonly dispatcher: RunDispatcher,
+    private readonly metrics: Metrics,
   ) {}
 
   static forRoot(options: OperationRunsOptions): DynamicModule {
     return {
       module: OperationRunsModule,
-      imports: [AuthzModule, DiscoveryModule],
+      imports: [AuthzModule, TenancyModule, DiscoveryModule],
       providers: [
         RunTypeRegistry,
         OperationRunRepository,
@@ -53,6 +71,7 @@ export class OperationRunsModule implements OnModuleInit {
         RunRetentionService,
         NotificationRepository,
         NotificationsService,
+        RunEventsService,
         ...(options.worker ? [RunWorker] : []),
       ],
       exports: [
@@ -61,6 +80,7 @@ export class OperationRunsModule implements OnModuleInit {
         RunLivenessService,
         RunRetentionService,
         NotificationsService,
+        RunEventsService,
       ],
     };
   }
@@ -87,6 +107,17 @@ export class OperationRunsModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    this.metrics.setQueueDepthSource(() =>
+      Promise.all(
+        this.registry.queues().map(async (queue) => ({
+          queue,
+          counts: (await withTimeout(
+            this.dispatcher.queue(queue).getJobCounts(),
+            QUEUE_DEPTH_TIMEOUT_MS,
+          )) as unknown as Record<QueueState, number>,
+        })),
+      ),
+    );
     this.records.register('run', 'Operation run', async (id) => {
       const scope = isUuid(id) ? await this.runs.findScope(id) : null;
       // System-wide runs belong to no workspace: nobody's to view through the API.

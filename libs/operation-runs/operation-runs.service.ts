@@ -5,6 +5,9 @@ import { RecordNotFoundError } from '#libs/common/errors';
 import { isUuid, uuidv7 } from '#libs/common/ids';
 import { decodeCursor, pageOf, type Page } from '#libs/common/pagination';
 import { sanitizeMessage } from '#libs/common/redaction';
+import { Metrics } from '#libs/metrics';
+import { TransactionRunner } from '#libs/common/db';
+import { AuditService, type Actor } from '#libs/tenancy';
 import {
   OperationRunRepository,
   type LatestRun,
@@ -110,6 +113,9 @@ export class OperationRunsService {
     private readonly runs: OperationRunRepository,
     private readonly dispatcher: RunDispatcher,
     private readonly liveness: RunLivenessService,
+    private readonly metrics: Metrics,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -170,7 +176,30 @@ export class OperationRunsService {
     await this.redispatch(
       started.filter((s) => s.deduplicated && s.run.status === 'queued').map((s) => s.run),
     );
+    this.countStarts(started, undispatched);
     return { started, undispatched };
+  }
+
+  /** Counters only (one increment per type and result of the batch): the start path stays lean. */
+  private countStarts(started: readonly StartedRun[], undispatched: Set<string>): void {
+    const counts = new Map<string, { type: string; result: string; n: number }>();
+    for (const { run, deduplicated } of started) {
+      const result = deduplicated
+        ? 'deduplicated'
+        : undispatched.has(run.id)
+          ? 'dispatch_failed'
+          : 'created';
+      const key = `${run.type}\0${result}`;
+      const entry = counts.get(key);
+      if (entry) entry.n++;
+      else counts.set(key, { type: run.type, result, n: 1 });
+    }
+    for (const { type, result, n } of counts.values())
+      this.metrics.runStarts.inc({ type, result }, n);
+    for (const id of undispatched) {
+      const run = started.find((s) => s.run.id === id)?.run;
+      if (run) this.metrics.runCompletions.inc({ type: run.type, outcome: 'failed' });
+    }
   }
 
   /** Authorises the start and builds the row: the identity, the initiator, the context. */
@@ -215,7 +244,12 @@ export class OperationRunsService {
         ? { userId: request.initiator.user.id, name: request.initiator.user.name }
         : null,
       identity,
-      context: { ...(request.inputs as unknown as Record<string, Json>), ...request.context },
+      context: {
+        ...(request.inputs as unknown as Record<string, Json>),
+        ...request.context,
+        // Ties the HTTP call to its execution: the worker's log lines about the run carry it.
+        ...(request.initiator?.requestId ? { requestId: request.initiator.requestId } : {}),
+      },
     };
   }
 
@@ -344,25 +378,48 @@ export class OperationRunsService {
     return access;
   }
 
-  /** Cancels a queued run at once; asks a running one to stop at its next heartbeat. */
-  async cancel(id: string): Promise<OperationRun> {
+  /**
+   * Cancels a queued run at once; asks a running one to stop at its next heartbeat. The request
+   * is audited (`operation_run.cancel`) in the transaction that makes it.
+   */
+  async cancel(id: string, actor: Actor): Promise<OperationRun> {
     const run = await this.get(id);
-    if (run.status === 'queued') {
-      const cancelled = await this.runs.complete(id, ['queued'], 'cancelled', {
-        summaryCounts: run.summaryCounts,
-        failures: run.failures,
-        context: run.context,
-      });
-      if (cancelled) return cancelled;
-      // Claimed by a worker meanwhile: it is running now, so ask it to stop.
-    }
-    const requested = await this.runs.requestCancel(id);
-    if (!requested) {
-      throw new OperationRunsError(
-        OperationRunsErrorCode.NotCancellable,
-        `Run ${id} has already completed.`,
+    const { run: changed, cancelledNow } = await this.transactions.run(async (tx) => {
+      let result: OperationRun | null = null;
+      let cancelledNow = false;
+      if (run.status === 'queued') {
+        result = await this.runs.complete(
+          id,
+          ['queued'],
+          'cancelled',
+          { summaryCounts: run.summaryCounts, failures: run.failures, context: run.context },
+          null,
+          tx,
+        );
+        cancelledNow = result !== null;
+        // Claimed by a worker meanwhile: it is running now, so ask it to stop.
+      }
+      result ??= await this.runs.requestCancel(id, tx);
+      if (!result) {
+        throw new OperationRunsError(
+          OperationRunsErrorCode.NotCancellable,
+          `Run ${id} has already completed.`,
+        );
+      }
+      await this.audit.record(
+        {
+          actor,
+          action: 'operation_run.cancel',
+          target: { type: 'operation_run', id },
+          workspaceId: result.workspaceId,
+          tenantId: result.tenantId,
+          details: { type: result.type, statusWhenCancelled: run.status },
+        },
+        tx,
       );
-    }
-    return requested;
+      return { run: result, cancelledNow };
+    });
+    if (cancelledNow) this.metrics.runCompletions.inc({ type: changed.type, outcome: 'cancelled' });
+    return changed;
   }
 }

@@ -35,18 +35,24 @@ export class RunContext<T extends RunType = RunType> {
     return this.run.id;
   }
 
-  /** Fields every log line about this run carries. */
+  /**
+   * Fields every log line about this run carries; `requestId` is the HTTP request that started
+   * it (absent for the scheduler's and the system's runs).
+   */
   get logFields(): {
     runId: string;
     tenantId: string | null;
     workspaceId: string | null;
     type: string;
+    requestId?: string;
   } {
+    const requestId = this.run.context.requestId;
     return {
       runId: this.run.id,
       tenantId: this.run.tenantId,
       workspaceId: this.run.workspaceId,
       type: this.run.type,
+      ...(typeof requestId === 'string' ? { requestId } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import type { Job } from 'bull';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { isUuid } from '#libs/common/ids';
 import { sanitizeMessage } from '#libs/common/redaction';
+import { Metrics } from '#libs/metrics';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunError, RunSkipped } from '#libs/common/errors';
 import { RunContext, RunInterrupted } from './run-context.js';
@@ -44,6 +45,7 @@ export class RunExecutor {
     private readonly runs: OperationRunRepository,
     private readonly registry: RunTypeRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.heartbeatMs = config.runs.heartbeatSeconds * 1000;
   }
@@ -71,10 +73,19 @@ export class RunExecutor {
       this.logger.warn(log, 'Run is missing, of another type or not queued; nothing done');
       return;
     }
-    if (run.attempts > 1 && job.attemptsMade + 1 < run.attempts) {
-      this.logger.warn({ ...log, attempts: run.attempts }, 'Run taken over from a lost worker');
+    if (run.attempts === 1 && run.startedAt) {
+      this.metrics.runQueueWait.observe(
+        { type },
+        Math.max(0, run.startedAt.getTime() - run.createdAt.getTime()) / 1000,
+      );
     }
     const context = new RunContext(run);
+    if (run.attempts > 1 && job.attemptsMade + 1 < run.attempts) {
+      this.logger.warn(
+        { ...log, ...context.logFields, attempts: run.attempts },
+        'Run taken over from a lost worker',
+      );
+    }
     const beat = setInterval(() => void this.heartbeat(context), this.heartbeatMs);
     try {
       const explicit = await handler.execute(context);
@@ -153,8 +164,16 @@ export class RunExecutor {
       context.progress(extraFailures),
       context.run.attempts,
     );
-    if (done) this.logger.log({ ...context.logFields, outcome: done.outcome }, 'Run completed');
-    else
+    if (done) {
+      this.metrics.runCompletions.inc({ type: done.type, outcome: done.outcome });
+      if (done.startedAt && done.completedAt) {
+        this.metrics.runDuration.observe(
+          { type: done.type },
+          Math.max(0, done.completedAt.getTime() - done.startedAt.getTime()) / 1000,
+        );
+      }
+      this.logger.log({ ...context.logFields, outcome: done.outcome }, 'Run completed');
+    } else
       this.logger.warn(
         context.logFields,
         'Run was completed elsewhere before this worker finished',

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { Metrics } from '#libs/metrics';
 import { OperationRunRepository } from './operation-run.repository.js';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunTypeRegistry } from './run-type.registry.js';
@@ -27,6 +28,7 @@ export class RunLivenessService {
     private readonly runs: OperationRunRepository,
     private readonly dispatcher: RunDispatcher,
     private readonly registry: RunTypeRegistry,
+    private readonly metrics: Metrics,
   ) {}
 
   async sweep(now = new Date()): Promise<SweepResult> {
@@ -95,7 +97,7 @@ export class RunLivenessService {
 
   private async failStaleQueued(ids: string[], message: string): Promise<string[]> {
     const failed = await this.runs.failMany(ids, 'queued', { code: 'run.stale_queued', message });
-    return failed.map((run) => run.id);
+    return this.counted(failed, 'stale_queued');
   }
 
   private async failLost(ids: string[]): Promise<string[]> {
@@ -103,6 +105,17 @@ export class RunLivenessService {
       code: 'worker.lost',
       message: `No heartbeat for over ${this.config.runs.lostMinutes} minutes: the worker running it is gone.`,
     });
+    return this.counted(failed, 'worker_lost');
+  }
+
+  /** The failed runs' ids, once their failures are counted. */
+  private counted(
+    failed: readonly Pick<OperationRun, 'id' | 'type'>[],
+    reason: 'stale_queued' | 'worker_lost',
+  ): string[] {
+    this.metrics.runsSwept.inc({ reason }, failed.length);
+    for (const run of failed)
+      this.metrics.runCompletions.inc({ type: run.type, outcome: 'failed' });
     return failed.map((run) => run.id);
   }
 }

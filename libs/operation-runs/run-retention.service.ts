@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { Metrics } from '#libs/metrics';
 import { OperationRunRepository } from './operation-run.repository.js';
 
 const BATCH = 1000;
@@ -13,6 +14,7 @@ export class RunRetentionService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly runs: OperationRunRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   async prune(now = new Date()): Promise<{ pruned: number; completedBefore: Date }> {
@@ -23,6 +25,7 @@ export class RunRetentionService {
       pruned += deleted;
       if (deleted < BATCH) break;
     }
+    this.metrics.runsPruned.inc(pruned);
     if (pruned) this.logger.log({ pruned, completedBefore }, 'Pruned completed runs');
     return { pruned, completedBefore };
   }

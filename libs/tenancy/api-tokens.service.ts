@@ -4,7 +4,11 @@ import { TtlCache } from '#libs/common/cache';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { TransactionRunner } from '#libs/common/db';
 import type { Actor } from './actor.js';
-import { ApiTokenRepository, type TokenHolder } from './repositories/api-token.repository.js';
+import {
+  ApiTokenRepository,
+  type TokenHolder,
+  type TokenSummary,
+} from './repositories/api-token.repository.js';
 import { AuditService } from './audit.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
@@ -47,8 +51,16 @@ export class ApiTokensService {
     this.holders = new TtlCache(config.authCacheSeconds);
   }
 
-  /** Creates a personal API token. The plain token is returned once and never stored. */
-  issue(userId: string, name: string, actor: Actor): Promise<{ id: string; token: string }> {
+  /**
+   * Creates a personal API token, valid until `expiresAt` (null: until revoked). The plain token
+   * is returned once and never stored.
+   */
+  issue(
+    userId: string,
+    name: string,
+    actor: Actor,
+    expiresAt: Date | null = null,
+  ): Promise<{ id: string; token: string; summary: TokenSummary }> {
     return this.transactions.run(async (tx) => {
       if (!(await this.users.findById(userId))) {
         throw new TenancyError(
@@ -59,7 +71,7 @@ export class ApiTokensService {
       const prefix = randomBase62(12);
       const token = `tops_${prefix}${randomBase62(32)}`;
       const row = await this.tokens.insert(
-        { userId, name, prefix, tokenHash: Buffer.from(sha256(token), 'base64') },
+        { userId, name, prefix, tokenHash: Buffer.from(sha256(token), 'base64'), expiresAt },
         tx,
       );
       await this.audit.record(
@@ -67,21 +79,37 @@ export class ApiTokensService {
           actor,
           action: 'api_token.create',
           target: { type: 'api_token', id: row.id },
-          details: { userId },
+          details: { userId, name, expiresAt: expiresAt?.toISOString() ?? null },
         },
         tx,
       );
-      return { id: row.id, token };
+      return {
+        id: row.id,
+        token,
+        summary: {
+          id: row.id,
+          name: row.name,
+          createdAt: row.createdAt,
+          lastUsedAt: null,
+          expiresAt: row.expiresAt,
+        },
+      };
     });
   }
 
-  revoke(tokenId: string, actor: Actor): Promise<void> {
+  /** The user's own tokens that are not revoked (expired ones included), newest first. */
+  listOwn(userId: string): Promise<TokenSummary[]> {
+    return this.tokens.findLiveOfUser(userId);
+  }
+
+  /**
+   * Revokes a token: any token (the operator CLI), or with `ownerId` only one of that user's — a
+   * token of someone else is "not found", exactly as one that does not exist.
+   */
+  revoke(tokenId: string, actor: Actor, ownerId: string | null = null): Promise<void> {
     return this.transactions.run(async (tx) => {
-      if (!(await this.tokens.revoke(tokenId, tx))) {
-        throw new TenancyError(
-          TenancyErrorCode.TokenNotFound,
-          `API token ${JSON.stringify(tokenId)} was not found.`,
-        );
+      if (!(await this.tokens.revoke(tokenId, tx, ownerId))) {
+        throw new TenancyError(TenancyErrorCode.TokenNotFound, 'API token was not found.');
       }
       await this.audit.record(
         { actor, action: 'api_token.revoke', target: { type: 'api_token', id: tokenId } },
@@ -91,13 +119,24 @@ export class ApiTokensService {
     });
   }
 
-  /** The holder of a live token, or null for anything malformed, unknown or revoked. */
+  /** Forgets the cached holders of a user's tokens (their memberships changed here). */
+  forgetUser(userId: string): void {
+    this.holders.deleteWhere((holder) => holder.user.id === userId);
+  }
+
+  /** The holder of a live token, or null for anything malformed, unknown, expired or revoked. */
   async authenticate(token: string): Promise<TokenHolder | null> {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return null;
     const digest = sha256(token);
+    const holder = await this.load(digest, match[1]!);
+    // A cached holder may outlive its token's expiry: the expiry is checked on every use.
+    return holder && (!holder.expiresAt || holder.expiresAt.getTime() > Date.now()) ? holder : null;
+  }
+
+  private load(digest: string, prefix: string): Promise<TokenHolder | null> {
     return this.holders.getOrLoad(digest, async () => {
-      const holder = await this.tokens.findLiveHolderByPrefix(match[1]!);
+      const holder = await this.tokens.findLiveHolderByPrefix(prefix);
       if (!holder || !timingSafeEqual(holder.tokenHash, Buffer.from(digest, 'base64'))) return null;
       if (
         !holder.lastUsedAt ||

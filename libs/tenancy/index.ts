@@ -1,10 +1,17 @@
 export * from './actor.js';
 export * from './api-tokens.service.js';
 export * from './audit.service.js';
-export type { AuditEvent } from './repositories/audit-log.repository.js';
+export type {
+  AuditEntry,
+  AuditEvent,
+  AuditLogFilter,
+} from './repositories/audit-log.repository.js';
+export type { TokenHolder, TokenSummary } from './repositories/api-token.repository.js';
+export type {
+  MembershipWithWorkspace,
+  WorkspaceMember,
+} from './repositories/membership.repository.js';
 export type { ConnectionRecord } from './repositories/tenant.repository.js';
-export type { TokenHolder } from './repositories/api-token.repository.js';
-export type { MembershipWithWorkspace } from './repositories/membership.repository.js';
 export * from './roles.js';
 export * from './tenancy.errors.js';
 export * from './tenancy.module.js';

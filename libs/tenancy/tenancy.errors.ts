@@ -7,6 +7,7 @@ export enum TenancyErrorCode {
   EmailTaken = 'tenancy.email_taken',
   TenantExists = 'tenancy.tenant_exists',
   LastOwner = 'tenancy.last_owner',
+  MemberNotFound = 'tenancy.member_not_found',
 }
 
 export class TenancyError extends errorFamily<TenancyErrorCode>({
@@ -16,4 +17,5 @@ export class TenancyError extends errorFamily<TenancyErrorCode>({
   [TenancyErrorCode.EmailTaken]: 409,
   [TenancyErrorCode.TenantExists]: 409,
   [TenancyErrorCode.LastOwner]: 409,
+  [TenancyErrorCode.MemberNotFound]: 404,
 }) {}

@@ -1,10 +1,32 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Capability, CurrentPrincipal, Principal, RequireCapability } from '#libs/authz';
-import { TenantsService, WorkspacesService } from '#libs/tenancy';
+import { RecordNotFoundError } from '#libs/common/errors';
+import { isUuid } from '#libs/common/ids';
+import { decodeCursor, pageOf } from '#libs/common/pagination';
+import { AuditService, TenantsService, WorkspacesService } from '#libs/tenancy';
 import { OnboardingService } from '../onboarding/index.js';
-import { AddMemberDto, MembershipDto } from './dto/member.dto.js';
+import { AuditEntryDto, AuditLogPageDto, AuditLogQueryDto } from './dto/audit-log.dto.js';
+import { AddMemberDto, MemberListDto, MembershipDto } from './dto/member.dto.js';
 import { CreateTenantDto, TenantDto, TenantListDto } from './dto/tenant.dto.js';
 
 const WORKSPACE = { record: 'workspace', param: 'workspaceId' };
@@ -16,7 +38,58 @@ export class WorkspacesController {
     private readonly workspaces: WorkspacesService,
     private readonly tenants: TenantsService,
     private readonly onboarding: OnboardingService,
+    private readonly audit: AuditService,
   ) {}
+
+  @Get('members')
+  @RequireCapability(Capability.WorkspaceManage, WORKSPACE)
+  @ApiOperation({ summary: 'The members of the workspace with their roles, by name.' })
+  @ApiOkResponse({ type: MemberListDto })
+  async listMembers(@Param('workspaceId') workspaceId: string): Promise<MemberListDto> {
+    return { items: await this.workspaces.members(workspaceId) };
+  }
+
+  @Delete('members/:userId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @RequireCapability(Capability.WorkspaceManage, WORKSPACE)
+  @ApiOperation({ summary: 'Remove a member (never the last owner: 409).' })
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ description: 'The member is the workspace’s last owner.' })
+  async removeMember(
+    @Param('workspaceId') workspaceId: string,
+    @Param('userId') userId: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
+    if (!isUuid(userId)) throw new RecordNotFoundError('Member');
+    await this.workspaces.removeMember(workspaceId, userId, principal.actor);
+  }
+
+  @Get('audit-log')
+  @RequireCapability(Capability.WorkspaceManage, WORKSPACE)
+  @ApiOperation({ summary: 'The workspace’s audit log, newest first (keyset pagination).' })
+  @ApiOkResponse({ type: AuditLogPageDto })
+  async auditLog(
+    @Param('workspaceId') workspaceId: string,
+    @Query() query: AuditLogQueryDto,
+  ): Promise<AuditLogPageDto> {
+    const limit = query.limit ?? 50;
+    const before =
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(query.cursor, 1, ([id]) => /^\d{1,19}$/.test(id ?? ''))[0];
+    const rows = await this.audit.list({
+      workspaceId,
+      actorId: query.actorId,
+      action: query.action,
+      targetType: query.recordType,
+      targetId: query.recordId,
+      from: query.from,
+      to: query.to,
+      before,
+      limit: limit + 1,
+    });
+    return pageOf(rows, limit, (entry) => [entry.id], AuditEntryDto.from);
+  }
 
   @Post('members')
   @RequireCapability(Capability.WorkspaceManage, WORKSPACE)

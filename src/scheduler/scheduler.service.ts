@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { StartedRun } from '#libs/operation-runs';
 import { SchedulerRepository } from './scheduler.repository.js';
 import { TickRegistry } from '#libs/scheduling';
+import { Metrics } from '#libs/metrics';
 
 export interface TickedRun {
   id: string;
@@ -44,6 +45,7 @@ export class SchedulerService {
   constructor(
     private readonly registry: TickRegistry,
     private readonly duties: SchedulerRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   async tick(now = new Date()): Promise<TickReport> {
@@ -56,6 +58,7 @@ export class SchedulerService {
       created,
       deduplicated: started.length - created.length,
     };
+    this.countTick(started);
     if (created.length || report.deduplicated) {
       this.logger.log(
         { now: report.now, created: created.length, deduplicated: report.deduplicated },
@@ -63,6 +66,22 @@ export class SchedulerService {
       );
     }
     return report;
+  }
+
+  private countTick(started: readonly StartedRun[]): void {
+    this.metrics.schedulerTicks.inc();
+    let created = 0;
+    for (const { run, deduplicated } of started) {
+      if (deduplicated) continue;
+      created++;
+      const scheduledFor = run.context.scheduledFor;
+      if (typeof scheduledFor === 'string') {
+        const late = run.createdAt.getTime() - Date.parse(scheduledFor);
+        if (Number.isFinite(late)) this.metrics.schedulerLateness.observe(Math.max(0, late) / 1000);
+      }
+    }
+    this.metrics.schedulerFires.inc({ result: 'created' }, created);
+    this.metrics.schedulerFires.inc({ result: 'deduplicated' }, started.length - created);
   }
 
   private async startDuties(now: Date): Promise<StartedRun[]> {

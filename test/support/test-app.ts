@@ -43,6 +43,8 @@ export function testEnvironment(
     RUN_HEARTBEAT_SECONDS: '1',
     // Tests see revocations and deletions at once; the cache has its own test.
     AUTH_CACHE_SECONDS: '0',
+    // Every process serves its metrics; on a port of its own choosing, as tests run side by side.
+    METRICS_PORT: '0',
     ...extra,
   };
 }
@@ -72,6 +74,7 @@ export async function startTestApp(
     app = await createApp(config, {
       logging: { destination: { write: (line: string) => logs.push(line) } },
       extraModules: [...(options.probes ? [ProbeRunsModule] : []), ...(options.extraModules ?? [])],
+      serveMetrics: true,
     });
     app
       .getHttpAdapter()

@@ -65,6 +65,9 @@ const envSchema = z.object({
   AUTH_CACHE_SECONDS: integer(5, 0, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: integer(9464, 0, 65535),
+  EVENTS_HEARTBEAT_SECONDS: integer(15, 1, 300),
 });
 
 /** The one typed configuration of a TenantOps process, validated once at boot. */
@@ -104,6 +107,10 @@ export interface AppConfig {
   /** How long a process may reuse a token's holder and a record's scope (0: never). */
   authCacheSeconds: number;
   logLevel: string;
+  /** Where `GET /metrics` listens (never the API's port). */
+  metrics: { host: string; port: number };
+  /** Run event streams: how often a comment keeps an idle stream open through proxies. */
+  events: { heartbeatSeconds: number };
 }
 
 /** Injection token for the {@link AppConfig} object. */
@@ -175,5 +182,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     worker: { concurrency: e.WORKER_CONCURRENCY },
     authCacheSeconds: e.AUTH_CACHE_SECONDS,
     logLevel: e.LOG_LEVEL,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    events: { heartbeatSeconds: e.EVENTS_HEARTBEAT_SECONDS },
   });
 }

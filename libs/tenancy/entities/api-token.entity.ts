@@ -10,4 +10,5 @@ export class ApiTokenEntity {
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) lastUsedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) expiresAt!: Date | null;
 }

@@ -5,6 +5,16 @@ import type { Tx } from '#libs/common/db';
 import { MembershipEntity } from '../entities/membership.entity.js';
 import type { Role } from '../roles.js';
 
+/** A member of a workspace, as the members list shows them. */
+export interface WorkspaceMember {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface MembershipWithWorkspace {
   workspaceId: string;
   workspaceName: string;
@@ -34,6 +44,27 @@ export class MembershipRepository {
       [workspaceId, userId, role],
     );
     return rows[0]!;
+  }
+
+  /** The workspace's members, by name. */
+  findMembers(workspaceId: string): Promise<WorkspaceMember[]> {
+    return this.memberships.query(
+      `SELECT m.user_id AS "userId", u.email, u.name, m.role,
+              m.created_at AS "createdAt", m.updated_at AS "updatedAt"
+         FROM workspace_memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.workspace_id = $1
+        ORDER BY lower(u.name), u.id`,
+      [workspaceId],
+    );
+  }
+
+  /** Removes the membership; false when the user was not a member. */
+  async delete(workspaceId: string, userId: string, tx: Tx): Promise<boolean> {
+    const rows: [unknown[], number] = await tx.manager.query(
+      `DELETE FROM workspace_memberships WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`,
+      [workspaceId, userId],
+    );
+    return rows[0].length > 0;
   }
 
   findForUser(userId: string): Promise<MembershipWithWorkspace[]> {

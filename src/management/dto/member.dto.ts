@@ -24,3 +24,16 @@ export class MembershipDto {
     return Object.assign(new MembershipDto(), membership);
   }
 }
+
+export class MemberDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+}
+
+export class MemberListDto {
+  @ApiProperty({ type: [MemberDto] }) items!: MemberDto[];
+}

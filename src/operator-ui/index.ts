@@ -1,0 +1,1 @@
+export { serveOperationsPage } from './operations-page.js';
