@@ -3,3 +3,4 @@ export * from './problem.js';
 export * from './problem.filter.js';
 export * from './validation.js';
 export * from './run-errors.js';
+export * from './unavailable.js';
