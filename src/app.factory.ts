@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '#libs/common/config';
 import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
+import { applyRateLimits, applySecurityHeaders } from '#libs/common/http';
 import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
@@ -25,7 +26,8 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestId,
-    trustProxy: false,
+    // Behind a load balancer, its X-Forwarded-For names the client (per-address rate limits).
+    trustProxy: config.http.trustProxy ?? false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
@@ -39,9 +41,11 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   logRequests(fastify, app.get(ROOT_LOGGER));
+  await applySecurityHeaders(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  if (config.roles.includes('api')) applyRateLimits(fastify, config, app.get(ROOT_LOGGER));
   app.enableShutdownHooks();
 
   if (config.roles.includes('api')) {

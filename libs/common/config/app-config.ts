@@ -64,6 +64,16 @@ const envSchema = z.object({
   AUTH_CACHE_SECONDS: integer(5, 0, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  HTTP_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^[0-9A-Fa-f.:/]+(,\s*[0-9A-Fa-f.:/]+)*$/,
+      'a comma list of proxy addresses or CIDR ranges',
+    )
+    .optional(),
+  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
+  RATE_LIMIT_PER_TOKEN: integer(600_000, 0, 100_000_000),
+  RATE_LIMIT_PER_IP: integer(1_200_000, 0, 100_000_000),
 });
 
 /** The one typed configuration of a TenantOps process, validated once at boot. */
@@ -71,7 +81,15 @@ export interface AppConfig {
   env: 'production' | 'development' | 'test';
   database: { url: string; poolSize: number };
   redis: { url: string; prefix: string };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none: no proxy. */
+    trustProxy: string | undefined;
+    /** Requests allowed per window, per API token and per client address (0: no limit). */
+    rateLimit: { windowSeconds: number; perToken: number; perIp: number };
+  };
   roles: readonly AppRole[];
   secretsKey: string;
   graph: {
@@ -146,7 +164,17 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     env: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      trustProxy: e.HTTP_TRUST_PROXY,
+      rateLimit: {
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+        perToken: e.RATE_LIMIT_PER_TOKEN,
+        perIp: e.RATE_LIMIT_PER_IP,
+      },
+    },
     roles: e.APP_ROLES,
     secretsKey: e.SECRETS_KEY,
     graph: {
