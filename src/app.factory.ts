@@ -5,7 +5,12 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '#libs/common/config';
-import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
+import {
+  answerClientError,
+  answerFrameworkError,
+  ProblemFilter,
+  RequestValidationPipe,
+} from '#libs/common/errors';
 import { applyRateLimits, applySecurityHeaders } from '#libs/common/http';
 import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
 import { AppModule, type AppModuleOptions } from './app.module.js';
@@ -26,6 +31,10 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestId,
+    // What Fastify and Node refuse before any route (bad URL, overlong id, oversized headers)
+    // is problem+json like every other error.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // Behind a load balancer, its X-Forwarded-For names the client (per-address rate limits).
     trustProxy: config.http.trustProxy ?? false,
   });
