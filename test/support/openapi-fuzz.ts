@@ -273,7 +273,7 @@ export function bodyFor(document: any, schema: Schema, pools: ValuePools): fc.Ar
   const resolved = resolve(document, schema);
   const fields = Object.keys(resolved.properties ?? {});
   return fc.oneof(
-    { weight: 4, arbitrary: valid },
+    { weight: 10, arbitrary: valid },
     {
       weight: 3,
       arbitrary: fc
