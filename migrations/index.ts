@@ -8,6 +8,7 @@ import { NameOrderIndexes1795719600000 } from './1795719600000-name-order-indexe
 import { BackupScheduling1795795200000 } from './1795795200000-backup-scheduling.js';
 import { NotificationRunLinks1795881600000 } from './1795881600000-notification-run-links.js';
 import { RestoreRuns1795968000000 } from './1795968000000-restore-runs.js';
+import { SecretsRotation1796313600000 } from './1796313600000-secrets-rotation.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   BackupScheduling1795795200000,
   NotificationRunLinks1795881600000,
   RestoreRuns1795968000000,
+  SecretsRotation1796313600000,
 ];

@@ -17,6 +17,7 @@ import { RoleDefinitionsModule } from './role-definitions/role-definitions.modul
 import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.module.js';
 import { RestoreModule } from './restore/restore.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
+import { SecretsModule } from './secrets/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -53,6 +54,7 @@ export class AppModule {
         SchedulerModule,
         BackupSchedulingModule,
         RestoreModule,
+        SecretsModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),
       ],

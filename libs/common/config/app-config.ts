@@ -48,6 +48,7 @@ const envSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((role) => role.trim()))])
     .pipe(z.array(z.enum(APP_ROLES)).min(1)),
   SECRETS_KEY: z.string().min(32, 'must be at least 32 characters'),
+  SECRETS_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   GRAPH_BASE_URL: url(['https:']).default('https://graph.microsoft.com'),
   GRAPH_LOGIN_URL: url(['https:']).default('https://login.microsoftonline.com'),
   GRAPH_CA_CERT: readableFile.optional(),
@@ -92,6 +93,8 @@ export interface AppConfig {
   };
   roles: readonly AppRole[];
   secretsKey: string;
+  /** The key being rotated away from: still decrypts, never encrypts (see `secrets:rotate`). */
+  previousSecretsKey: string | undefined;
   graph: {
     baseUrl: string;
     loginUrl: string;
@@ -152,6 +155,11 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     );
   }
   const e = parsed.data;
+  if (e.SECRETS_KEY_PREVIOUS !== undefined && e.SECRETS_KEY_PREVIOUS === e.SECRETS_KEY) {
+    throw new ConfigError([
+      { variable: 'SECRETS_KEY_PREVIOUS', message: 'must differ from SECRETS_KEY' },
+    ]);
+  }
   if (e.RUN_HEARTBEAT_SECONDS * 3 > e.RUN_LOST_MINUTES * 60) {
     throw new ConfigError([
       {
@@ -177,6 +185,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     },
     roles: e.APP_ROLES,
     secretsKey: e.SECRETS_KEY,
+    previousSecretsKey: e.SECRETS_KEY_PREVIOUS,
     graph: {
       baseUrl: e.GRAPH_BASE_URL,
       loginUrl: e.GRAPH_LOGIN_URL,
