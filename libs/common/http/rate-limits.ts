@@ -9,7 +9,7 @@ import { PROBLEM_CONTENT_TYPE, problemTitle, problemType } from '#libs/common/er
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** Redis unreachable is logged at most this often: under load it would be every request. */
 const WARN_EVERY_MS = 10_000;
-/** How long a starting API process waits for Redis before it serves without limits. */
+/** How long the first requests of an API process wait for Redis before they pass uncounted. */
 const READY_WAIT_MS = 3000;
 
 function tokenOf(request: FastifyRequest): string | undefined {
@@ -49,9 +49,22 @@ export function applyRateLimits(fastify: FastifyInstance, config: AppConfig, log
   const byToken = perToken > 0 ? limiter('token', perToken) : undefined;
   const byIp = perIp > 0 ? limiter('ip', perIp) : undefined;
   let warnedAt = 0;
+  // The first requests are counted too: until Redis has answered once (or had its chance since
+  // the process started), a request waits for it. Listening is not held up for it.
+  let connected = false;
+  const firstConnection = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, READY_WAIT_MS);
+    timer.unref();
+    redis.once('ready', () => {
+      connected = true;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/health/')) return;
+    if (!connected) await firstConnection;
     const token = byToken && tokenOf(request);
     const counted = await Promise.allSettled([
       byIp?.consume(request.ip),
@@ -82,17 +95,6 @@ export function applyRateLimits(fastify: FastifyInstance, config: AppConfig, log
         requestId: String(request.id),
       });
     return reply;
-  });
-  // The first requests are counted too: the server is ready once Redis is (or has had its chance).
-  fastify.addHook('onReady', async () => {
-    if (redis.status === 'ready') return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, READY_WAIT_MS);
-      redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   });
   fastify.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect());
