@@ -429,6 +429,13 @@ function problemWith(
   return null;
 }
 
+it('documents every path parameter of every route, once', () => {
+  const mismatched = operations.filter(
+    (op) => [...op.documentedPathParams].sort().join() !== [...op.pathParams].sort().join(),
+  );
+  expect(mismatched.map((op) => `${op.method} ${op.path}: ${op.documentedPathParams}`)).toEqual([]);
+});
+
 it('answers every generated request to every route without a 5xx, with problem+json, by the document, and never with another workspace', async () => {
   const validate = responseValidator(document);
   const statuses = new Map<string, Set<number>>();

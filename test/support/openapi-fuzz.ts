@@ -14,8 +14,10 @@ type Schema = Record<string, any>;
 export interface Operation {
   method: string;
   path: string;
-  /** Path parameters named in the template (whether or not the document lists them). */
+  /** Path parameters named in the template. */
   pathParams: string[];
+  /** Path parameters the document lists (it should list exactly the template's). */
+  documentedPathParams: string[];
   query: { name: string; schema: Schema; required: boolean }[];
   headers: { name: string; schema: Schema; required: boolean }[];
   body: Schema | undefined;
@@ -36,6 +38,7 @@ export function operationsOf(document: any): Operation[] {
         method: method.toUpperCase(),
         path,
         pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+        documentedPathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         query: parameters
           .filter((p) => p.in === 'query')
           .map((p) => ({ name: p.name, schema: p.schema ?? {}, required: !!p.required })),
