@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { parseConfig } from '#libs/common/config';
 import {
   PolicySecretCipher,
@@ -129,6 +130,25 @@ it('re-encrypts every secret under the new key, readable by both keys meanwhile,
   }
   const before = await processWith({ SECRETS_KEY: OLD_KEY });
   await expect(before.get(TenantsService).providerCredentials(tenant.id)).rejects.toThrow();
+
+  // Outside a rotation a version stays immutable; inside one, only its content and hash may change.
+  await expect(
+    t.db.query(`UPDATE policy_versions SET content = '{}' WHERE id = $1`, [versionId]),
+  ).rejects.toThrow(/policy versions are immutable/);
+  const client = new pg.Client({ connectionString: t.db.url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL tenantops.secrets_rotation = 'on'`);
+    await expect(
+      client.query(`UPDATE policy_versions SET assignments = '[{"x":1}]' WHERE id = $1`, [
+        versionId,
+      ]),
+    ).rejects.toThrow(/policy versions are immutable/);
+  } finally {
+    await client.query('ROLLBACK');
+    await client.end();
+  }
 
   // Run again: everything is already under the new key.
   const again = await rotate({ SECRETS_KEY: NEW_KEY, SECRETS_KEY_PREVIOUS: OLD_KEY });
