@@ -7,7 +7,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '#libs/common/config';
-import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
+import {
+  answerClientError,
+  answerFrameworkError,
+  ProblemFilter,
+  RequestValidationPipe,
+} from '#libs/common/errors';
+import { applyRateLimits, applySecurityHeaders } from '#libs/common/http';
 import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
 import { Metrics } from '#libs/metrics';
 import { AppModule, type AppModuleOptions } from './app.module.js';
@@ -29,7 +35,12 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestId,
-    trustProxy: false,
+    // What Fastify and Node refuse before any route (bad URL, overlong id, oversized headers)
+    // is problem+json like every other error.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    // Behind a load balancer, its X-Forwarded-For names the client (per-address rate limits).
+    trustProxy: config.http.trustProxy ?? false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),
@@ -64,9 +75,11 @@ export async function createApp(
         }
       : null,
   );
+  await applySecurityHeaders(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  if (config.roles.includes('api')) applyRateLimits(fastify, config, app.get(ROOT_LOGGER));
   app.enableShutdownHooks();
 
   if (config.roles.includes('api')) {

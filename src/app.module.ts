@@ -20,6 +20,7 @@ import { BackupSchedulingModule } from './backup-scheduling/backup-scheduling.mo
 import { RestoreModule } from './restore/restore.module.js';
 import { SchedulerClockModule, SchedulerModule } from './scheduler/index.js';
 import { SyncPlansModule } from './sync-plans/index.js';
+import { SecretsModule } from './secrets/index.js';
 
 export interface AppModuleOptions {
   logging?: LoggingOptions;
@@ -61,6 +62,7 @@ export class AppModule {
         BackupSchedulingModule,
         SyncPlansModule,
         RestoreModule,
+        SecretsModule,
         ...(config.roles.includes('scheduler') ? [SchedulerClockModule] : []),
         ...(options.extraModules ?? []),
       ],

@@ -19,6 +19,7 @@ import {
 } from '#libs/tenancy';
 import { AppModule } from './app.module.js';
 import { SchedulerService } from './scheduler/index.js';
+import { SecretsRotationService } from './secrets/index.js';
 
 function uuid(name: string) {
   return (value: string): string => {
@@ -166,6 +167,15 @@ function buildProgram(): Command {
     .action(async ({ now }: { now?: Date }) => {
       const result = await withApp((app) => app.get(RunRetentionService).prune(now));
       print(result);
+    });
+
+  program
+    .command('secrets:rotate')
+    .description(
+      'Re-encrypt every secret under SECRETS_KEY; SECRETS_KEY_PREVIOUS names the key it replaces.',
+    )
+    .action(async () => {
+      print(await withApp((app) => app.get(SecretsRotationService).rotate()));
     });
 
   program

@@ -144,7 +144,7 @@ describe('operator CLI', () => {
       json(['runs:sweep', '--now', '2030-01-01T00:00:00Z']),
       json(['runs:prune', '--now', '2030-01-01T00:00:00Z']),
     ]);
-    expect(swept).toEqual({ staleQueued: [], lost: [] });
+    expect(swept).toEqual({ redispatched: [], staleQueued: [], lost: [] });
     expect(pruned).toEqual({ pruned: 0, completedBefore: '2029-10-03T00:00:00.000Z' });
   });
 

@@ -69,20 +69,32 @@ async function ofTenant(swept: string[], tenantId: string): Promise<string[]> {
   return swept.filter((id) => own.has(id));
 }
 
-describe('a queued run with no job behind it', () => {
-  it('is failed as run.stale_queued after RUN_STALE_QUEUED_MINUTES, not before, and frees its identity', async () => {
+describe('a queued run whose job is gone', () => {
+  it('is dispatched again until RUN_STALE_QUEUED_MINUTES, then failed as run.stale_queued, freeing its identity', async () => {
     const own = await ownTenant();
     const body = { key: `orphan-${randomUUID()}` };
     const { body: started } = await start(body, own);
     const id = started.run.id;
-    const staleQueued = async (minutesAhead: number) =>
-      ofTenant((await sweep(minutesAhead)).staleQueued, own.tenant.id);
+    const queue = t.app.get(RunDispatcher).queue('probe');
+    const swept = async (minutesAhead: number) => {
+      const result = await sweep(minutesAhead);
+      return {
+        redispatched: await ofTenant(result.redispatched, own.tenant.id),
+        staleQueued: await ofTenant(result.staleQueued, own.tenant.id),
+      };
+    };
 
-    // No worker yet: the job waits in Bull, so the run is not an orphan however old.
-    expect(await staleQueued(60)).toEqual([]);
-    await (await t.app.get(RunDispatcher).queue('probe').getJob(id))!.remove();
-    expect(await staleQueued(1)).toEqual([]);
-    expect(await staleQueued(16)).toEqual([id]);
+    // No worker yet: the job waits in Bull, so the run is left alone however old.
+    expect(await swept(60)).toEqual({ redispatched: [], staleQueued: [] });
+    await (await queue.getJob(id))!.remove();
+    // Younger than RUN_STALE_QUEUED_MINUTES: its job is added again (job id = run id)...
+    expect(await swept(1)).toEqual({ redispatched: [id], staleQueued: [] });
+    expect((await queue.getJob(id))?.data).toEqual({ runId: id });
+    // ... and a run with its job is never stale, however old.
+    expect(await swept(60)).toEqual({ redispatched: [], staleQueued: [] });
+    // Past the window with no job, it is failed.
+    await (await queue.getJob(id))!.remove();
+    expect(await swept(16)).toEqual({ redispatched: [], staleQueued: [id] });
 
     const run = (await t.http.get(`/operations/${id}`, { token: own.operator.token })).body;
     expect(run).toMatchObject({
@@ -100,10 +112,42 @@ describe('a queued run with no job behind it', () => {
   });
 });
 
+describe('Redis losing every job', () => {
+  it('loses no run: the sweep dispatches the queued runs again and a worker runs each once', async () => {
+    const own = await ownTenant();
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { body } = await start({ key: `lost-jobs-${n}-${randomUUID()}` }, own);
+      ids.push(body.run.id);
+    }
+    // Everything this app keeps in Redis goes, as when Redis restarts without persistence.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const keys = await redis.keys(`${t.config.redis.prefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    const queue = t.app.get(RunDispatcher).queue('probe');
+    expect(await Promise.all(ids.map((id) => queue.getJob(id)))).toEqual([null, null, null]);
+
+    const { redispatched, staleQueued } = await sweep(2);
+    expect((await ofTenant(redispatched, own.tenant.id)).sort()).toEqual([...ids].sort());
+    expect(await ofTenant(staleQueued, own.tenant.id)).toEqual([]);
+
+    worker = await startWorker();
+    for (const id of ids) {
+      const run = await waitForRun(t.http, own.operator.token, id);
+      expect(run).toMatchObject({ outcome: 'succeeded', attempts: 1 });
+    }
+  });
+});
+
 describe('a worker killed mid-run', () => {
   it('leaves a run that the sweep fails as worker.lost, after which the identity is free', async () => {
     const own = await ownTenant();
-    worker = await startWorker();
+    worker ??= await startWorker();
     const body = { key: `lost-${randomUUID()}`, work: { sleepMs: 120_000 } };
     const { body: started } = await start(body, own);
     await waitForStatus(t.http, own.operator.token, started.run.id, 'running');

@@ -10,6 +10,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Type } from '@nestjs/common';
@@ -58,6 +59,8 @@ export const RequireCapability = (
 ) =>
   applyDecorators(
     SetMetadata(ACCESS_POLICY, { kind: 'capability', capability, on } satisfies AccessPolicy),
+    // Documented here, as the route may not read the parameter itself (the guard does).
+    ApiParam({ name: on.param, type: String, description: `The ${on.record}'s id.` }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
       description: 'Missing, malformed, unknown, expired or revoked token.',

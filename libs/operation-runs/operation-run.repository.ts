@@ -372,17 +372,17 @@ export class OperationRunRepository {
   }
 
   /**
-   * Runs queued before `before`, in id order after `after`: candidates for the stale-queued sweep
-   * (checked against Bull). Like the next one, spelled to read the small partial index of
+   * Runs queued before `before`, in id order after `after`: candidates for the sweep (checked
+   * against Bull: dispatched again, or failed as stale, when their job is gone). Like the next one, spelled to read the small partial index of
    * unfinished runs.
    */
   async findQueuedBefore(
     before: Date,
     after: string | null,
     limit: number,
-  ): Promise<{ id: string; type: string }[]> {
+  ): Promise<{ id: string; type: string; createdAt: Date }[]> {
     return this.db.query(
-      `SELECT id, type FROM operation_runs
+      `SELECT id, type, created_at AS "createdAt" FROM operation_runs
         WHERE status <> 'completed' AND status = 'queued' AND created_at < $1
           AND ($2::uuid IS NULL OR id > $2)
         ORDER BY id LIMIT $3`,

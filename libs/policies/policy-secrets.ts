@@ -28,7 +28,7 @@ export class PolicySecretCipher {
   private readonly cipher: SecretCipher;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.cipher = new SecretCipher(config.secretsKey, 'policy-secret');
+    this.cipher = new SecretCipher(config.secretsKey, 'policy-secret', config.previousSecretsKey);
   }
 
   seal(plain: string, tenantId: string): CapturedSecret {
@@ -36,6 +36,23 @@ export class PolicySecretCipher {
       [SECRET_MARK]: {
         sealed: this.cipher.encrypt(plain, tenantId).toString('base64'),
         digest: this.cipher.digest(plain),
+      },
+    };
+  }
+
+  /**
+   * The secret sealed and digested under the current key, or null when it already is (or was not
+   * captured). Throws when neither key opens it.
+   */
+  reseal(secret: CapturedSecret, tenantId: string): CapturedSecret | null {
+    const sealed = secret[SECRET_MARK];
+    if (!sealed) return null;
+    const resealed = this.cipher.reencrypt(Buffer.from(sealed.sealed, 'base64'), tenantId);
+    if (!resealed) return null;
+    return {
+      [SECRET_MARK]: {
+        sealed: resealed.toString('base64'),
+        digest: this.cipher.digest(this.cipher.decrypt(resealed, tenantId)),
       },
     };
   }

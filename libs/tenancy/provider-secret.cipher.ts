@@ -6,6 +6,6 @@ import { SecretCipher } from '#libs/common/secrets';
 @Injectable()
 export class ProviderSecretCipher extends SecretCipher {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super(config.secretsKey, 'provider-client-secret');
+    super(config.secretsKey, 'provider-client-secret', config.previousSecretsKey);
   }
 }

@@ -220,4 +220,45 @@ export class TenantsService {
       clientSecret: this.cipher.decrypt(row.clientSecretEncrypted, id),
     };
   }
+
+  /**
+   * Re-encrypts every provider secret (deleted tenants' too) under the current SECRETS_KEY: the
+   * rotation's first half (`secrets:rotate`). Each row is replaced only if unchanged since it was
+   * read; rows already under the current key are counted, not rewritten; a row neither key opens
+   * is listed and left alone.
+   */
+  async rotateProviderSecrets(): Promise<SecretRotation> {
+    const result: SecretRotation = { rotated: 0, current: 0, unreadable: [] };
+    for (let after: string | null = null; ;) {
+      const rows = await this.tenants.listSecretsAfter(after, ROTATION_BATCH);
+      for (const { id, sealed } of rows) {
+        let resealed: Buffer | null;
+        try {
+          resealed = this.cipher.reencrypt(sealed, id);
+        } catch {
+          result.unreadable.push(id);
+          continue;
+        }
+        if (resealed === null) result.current++;
+        else if (await this.tenants.replaceSecret(id, sealed, resealed)) result.rotated++;
+        // Changed meanwhile: its new secret was sealed under the current key.
+        else result.current++;
+      }
+      if (rows.length < ROTATION_BATCH) break;
+      after = rows.at(-1)!.id;
+    }
+    return result;
+  }
+}
+
+const ROTATION_BATCH = 500;
+
+/** What a rotation did to one kind of secret. */
+export interface SecretRotation {
+  /** Re-encrypted under the current key. */
+  rotated: number;
+  /** Already under the current key. */
+  current: number;
+  /** Ids of the records neither key opens (left as they are). */
+  unreadable: string[];
 }

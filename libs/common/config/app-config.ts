@@ -48,6 +48,7 @@ const envSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((role) => role.trim()))])
     .pipe(z.array(z.enum(APP_ROLES)).min(1)),
   SECRETS_KEY: z.string().min(32, 'must be at least 32 characters'),
+  SECRETS_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   GRAPH_BASE_URL: url(['https:']).default('https://graph.microsoft.com'),
   GRAPH_LOGIN_URL: url(['https:']).default('https://login.microsoftonline.com'),
   GRAPH_CA_CERT: readableFile.optional(),
@@ -68,6 +69,16 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: integer(9464, 0, 65535),
   EVENTS_HEARTBEAT_SECONDS: integer(15, 1, 300),
+  HTTP_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^[0-9A-Fa-f.:/]+(,\s*[0-9A-Fa-f.:/]+)*$/,
+      'a comma list of proxy addresses or CIDR ranges',
+    )
+    .optional(),
+  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
+  RATE_LIMIT_PER_TOKEN: integer(600_000, 0, 100_000_000),
+  RATE_LIMIT_PER_IP: integer(1_200_000, 0, 100_000_000),
 });
 
 /** The one typed configuration of a TenantOps process, validated once at boot. */
@@ -75,9 +86,19 @@ export interface AppConfig {
   env: 'production' | 'development' | 'test';
   database: { url: string; poolSize: number };
   redis: { url: string; prefix: string };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none: no proxy. */
+    trustProxy: string | undefined;
+    /** Requests allowed per window, per API token and per client address (0: no limit). */
+    rateLimit: { windowSeconds: number; perToken: number; perIp: number };
+  };
   roles: readonly AppRole[];
   secretsKey: string;
+  /** The key being rotated away from: still decrypts, never encrypts (see `secrets:rotate`). */
+  previousSecretsKey: string | undefined;
   graph: {
     baseUrl: string;
     loginUrl: string;
@@ -147,6 +168,11 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     );
   }
   const e = parsed.data;
+  if (e.SECRETS_KEY_PREVIOUS !== undefined && e.SECRETS_KEY_PREVIOUS === e.SECRETS_KEY) {
+    throw new ConfigError([
+      { variable: 'SECRETS_KEY_PREVIOUS', message: 'must differ from SECRETS_KEY' },
+    ]);
+  }
   if (e.RUN_HEARTBEAT_SECONDS * 3 > e.RUN_LOST_MINUTES * 60) {
     throw new ConfigError([
       {
@@ -159,9 +185,20 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
     env: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      trustProxy: e.HTTP_TRUST_PROXY,
+      rateLimit: {
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+        perToken: e.RATE_LIMIT_PER_TOKEN,
+        perIp: e.RATE_LIMIT_PER_IP,
+      },
+    },
     roles: e.APP_ROLES,
     secretsKey: e.SECRETS_KEY,
+    previousSecretsKey: e.SECRETS_KEY_PREVIOUS,
     graph: {
       baseUrl: e.GRAPH_BASE_URL,
       loginUrl: e.GRAPH_LOGIN_URL,

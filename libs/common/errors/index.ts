@@ -3,3 +3,5 @@ export * from './problem.js';
 export * from './problem.filter.js';
 export * from './validation.js';
 export * from './run-errors.js';
+export * from './unavailable.js';
+export * from './framework-errors.js';

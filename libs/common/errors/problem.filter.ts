@@ -2,12 +2,18 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldError } from './app-error.js';
 import { PROBLEM_CONTENT_TYPE, problemTitle, problemType, type ProblemDetails } from './problem.js';
+import { isDatabaseUnavailable } from './unavailable.js';
+
+/** How long a client is asked to wait before trying again while the database is away. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 interface StatusCarrier {
   statusCode: number;
   message?: string;
   code?: string;
 }
+
+const DATABASE_UNAVAILABLE = 'database.unavailable';
 
 /** Errors raised by Fastify itself (body parsing, size limits) carry a 4xx `statusCode`. */
 function isClientFrameworkError(error: unknown): error is StatusCarrier {
@@ -29,7 +35,14 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = this.toProblem(error);
     problem.requestId = String(request.id);
-    if (problem.status >= 500) {
+    if (problem.code === DATABASE_UNAVAILABLE) {
+      // A condition of the service, not a bug: no stack, and the client is told when to retry.
+      this.logger.warn(
+        { requestId: problem.requestId, reason: (error as Error).message },
+        'Database unavailable',
+      );
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    } else if (problem.status >= 500) {
       this.logger.error({ err: error, requestId: problem.requestId }, 'Unhandled error');
     }
     if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
@@ -51,6 +64,13 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (isClientFrameworkError(error)) {
       return this.problem(error.statusCode, error.message ?? problemTitle(error.statusCode));
+    }
+    if (isDatabaseUnavailable(error)) {
+      return this.problem(
+        503,
+        'The database is unavailable; try again shortly.',
+        DATABASE_UNAVAILABLE,
+      );
     }
     return this.problem(500, 'An unexpected error occurred.');
   }

@@ -11,12 +11,26 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** The path of the first string in `value` holding a NUL character (PostgreSQL cannot store it). */
-function nulField(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+/** Deeper than any body this API takes; past it, walking a value (or transforming it) could exhaust the stack. */
+const MAX_DEPTH = 32;
+
+/**
+ * The first field of `value` that the API refuses whatever its DTO says — text holding a NUL
+ * character (PostgreSQL cannot store one), or a value nested deeper than {@link MAX_DEPTH} — or
+ * null. The walk itself stops at that depth.
+ */
+function refusedField(value: unknown, path: string, depth = 0): FieldError | null {
+  if (typeof value === 'string') {
+    return value.includes('\u0000')
+      ? { field: path, messages: [`${path} must not contain NUL characters.`] }
+      : null;
+  }
   if (typeof value !== 'object' || value === null) return null;
+  if (depth >= MAX_DEPTH) {
+    return { field: path, messages: [`${path} is nested deeper than ${MAX_DEPTH} levels.`] };
+  }
   for (const [key, item] of Object.entries(value)) {
-    const found = nulField(item, path ? `${path}.${key}` : key);
+    const found = refusedField(item, path ? `${path}.${key}` : key, depth + 1);
     if (found !== null) return found;
   }
   return null;
@@ -37,7 +51,9 @@ const OPTIONS: ValidatorOptions = {
  * class-validator rules — unknown fields refused, every invalid field listed by name — and the
  * handler gets an instance of the class (class-transformer applies its `@Type`s). Text holding a
  * NUL character, which PostgreSQL cannot store, is refused too (naming the first such field), so
- * that it never fails a statement shared with other starts. Route and custom parameters pass
+ * that it never fails a statement shared with other starts, as is a value nested deeper than any
+ * body of this API (class-transformer and class-validator recurse: a hostile body 20,000 levels
+ * deep exhausted the stack, a 500). Route and custom parameters pass
  * through as they are: every route parameter of this API is a string, and a custom decorator
  * builds its own value.
  *
@@ -61,11 +77,10 @@ export class RequestValidationPipe implements PipeTransform {
         { field: type, messages: [message] },
       ]);
     }
-    const nul = nulField(given, '');
-    if (nul !== null) {
-      const message = `${nul} must not contain NUL characters.`;
-      throw new CommonError(CommonErrorCode.Validation, `Invalid request: ${nul}.`, [
-        { field: nul, messages: [message] },
+    const refused = refusedField(given, '');
+    if (refused !== null) {
+      throw new CommonError(CommonErrorCode.Validation, `Invalid request: ${refused.field}.`, [
+        refused,
       ]);
     }
     const dto = plainToInstance(metatype, given) as object;

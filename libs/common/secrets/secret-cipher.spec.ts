@@ -35,4 +35,20 @@ describe('SecretCipher', () => {
       cipher.digest('s3cret'),
     );
   });
+
+  it('during a rotation decrypts under either key, encrypts under the new one only', () => {
+    const old = cipherWith('a'.repeat(32));
+    const rotating = new SecretCipher('b'.repeat(32), 'provider-client-secret', 'a'.repeat(32));
+    const sealedByOld = old.encrypt('client-secret', 'tenant-1');
+    expect(rotating.decrypt(sealedByOld, 'tenant-1')).toBe('client-secret');
+    const resealed = rotating.reencrypt(sealedByOld, 'tenant-1')!;
+    expect(cipherWith('b'.repeat(32)).decrypt(resealed, 'tenant-1')).toBe('client-secret');
+    expect(() => old.decrypt(resealed, 'tenant-1')).toThrow();
+    // Already under the new key: nothing to do. Neither key: refused.
+    expect(rotating.reencrypt(resealed, 'tenant-1')).toBeNull();
+    expect(() =>
+      rotating.reencrypt(cipherWith('c'.repeat(32)).encrypt('x', 'tenant-1'), 'tenant-1'),
+    ).toThrow();
+    expect(() => rotating.decrypt(sealedByOld, 'tenant-2')).toThrow();
+  });
 });

@@ -9,16 +9,22 @@ const TAG_BYTES = 16;
  * Each purpose has its own key, derived from SECRETS_KEY with HKDF, and each ciphertext is bound
  * to a record (additional authenticated data): copied to another record, it does not decrypt.
  * Layout: version (1) | iv (12) | tag (16) | ciphertext.
+ *
+ * While a key is rotated (`secrets:rotate`), the previous key is given too: it still decrypts,
+ * so every process reads every secret before, during and after the rotation; only the current
+ * key encrypts and digests.
  */
 export class SecretCipher {
   private readonly key: Buffer;
   private readonly digestKey: Buffer;
+  private readonly previous: SecretCipher | undefined;
 
-  constructor(secretsKey: string, purpose: string) {
+  constructor(secretsKey: string, purpose: string, previousKey?: string) {
     this.key = Buffer.from(hkdfSync('sha256', secretsKey, 'tenantops', purpose, 32));
     this.digestKey = Buffer.from(
       hkdfSync('sha256', secretsKey, 'tenantops', `${purpose}:digest`, 32),
     );
+    this.previous = previousKey ? new SecretCipher(previousKey, purpose) : undefined;
   }
 
   encrypt(secret: string, boundTo: string): Buffer {
@@ -29,7 +35,31 @@ export class SecretCipher {
     return Buffer.concat([Buffer.of(VERSION), iv, cipher.getAuthTag(), body]);
   }
 
+  /** The secret, under the current key or else the previous one; throws when neither opens it. */
   decrypt(sealed: Buffer, boundTo: string): string {
+    try {
+      return this.decryptWithCurrent(sealed, boundTo);
+    } catch (error) {
+      if (!this.previous) throw error;
+      return this.previous.decrypt(sealed, boundTo);
+    }
+  }
+
+  /**
+   * The secret sealed under the current key, or null when it already is (a rotation that runs
+   * again, or a secret written during it). Throws when neither key opens it.
+   */
+  reencrypt(sealed: Buffer, boundTo: string): Buffer | null {
+    try {
+      this.decryptWithCurrent(sealed, boundTo);
+      return null;
+    } catch (error) {
+      if (!this.previous) throw error;
+      return this.encrypt(this.previous.decrypt(sealed, boundTo), boundTo);
+    }
+  }
+
+  private decryptWithCurrent(sealed: Buffer, boundTo: string): string {
     if (sealed[0] !== VERSION) throw new Error('Unknown secret format.');
     const iv = sealed.subarray(1, 1 + IV_BYTES);
     const tag = sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);

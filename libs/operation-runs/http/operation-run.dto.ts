@@ -2,7 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IDENTITY_SCOPES, RUN_OUTCOMES, RUN_STATUSES, type OperationRun } from '../run-types.js';
 
 class RunInitiatorDto {
-  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null once the user is deleted.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Null once the user is deleted.',
+  })
   userId!: string | null;
   @ApiProperty({ description: 'Snapshot of the name when the run started.' }) name!: string;
 }
@@ -24,9 +29,14 @@ class RunLinksDto {
 /** An operation run as the API shows it (SPEC §2). */
 export class OperationRunDto {
   @ApiProperty() id!: string;
-  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null for system-wide runs.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Null for system-wide runs.',
+  })
   workspaceId!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true }) tenantId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) tenantId!: string | null;
   @ApiProperty({ example: 'inventory_sync' }) type!: string;
   @ApiProperty({ enum: RUN_STATUSES }) status!: string;
   @ApiProperty({ enum: RUN_OUTCOMES }) outcome!: string;
@@ -38,9 +48,9 @@ export class OperationRunDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) context!: Record<string, unknown>;
   @ApiProperty() attempts!: number;
   @ApiProperty() createdAt!: Date;
-  @ApiProperty({ nullable: true }) startedAt!: Date | null;
-  @ApiProperty({ nullable: true }) completedAt!: Date | null;
-  @ApiProperty({ nullable: true }) durationMs!: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: Date | null;
+  @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
   @ApiProperty({ type: RunLinksDto }) links!: RunLinksDto;
 
   /** A plain object of this shape (serialised as it is; a start answers with one). */
@@ -81,6 +91,7 @@ export class StartedRunDto {
 export class RunPageDto {
   @ApiProperty({ type: [OperationRunDto] }) items!: OperationRunDto[];
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'Pass as `cursor` for the next (older) page.',
   })

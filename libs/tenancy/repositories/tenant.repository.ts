@@ -124,4 +124,29 @@ export class TenantRepository {
   async softDelete(id: string, tx: Tx): Promise<void> {
     await tx.manager.update(TenantEntity, { id }, { deletedAt: () => 'now()' });
   }
+
+  /** Every tenant's sealed secret (deleted ones too), in id order after `after`. */
+  async listSecretsAfter(
+    after: string | null,
+    limit: number,
+  ): Promise<{ id: string; sealed: Buffer }[]> {
+    return this.tenants.query(
+      `SELECT id, client_secret_encrypted AS sealed FROM tenants
+        WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      [after, limit],
+    );
+  }
+
+  /**
+   * Replaces a tenant's sealed secret if it is still `previous`: a secret changed meanwhile
+   * (a PATCH during the rotation, already under the current key) is left as it is.
+   */
+  async replaceSecret(id: string, previous: Buffer, sealed: Buffer): Promise<boolean> {
+    const [, count]: [unknown, number] = await this.tenants.query(
+      `UPDATE tenants SET client_secret_encrypted = $3
+        WHERE id = $1 AND client_secret_encrypted = $2`,
+      [id, previous, sealed],
+    );
+    return count === 1;
+  }
 }

@@ -82,7 +82,12 @@ export class BackupScheduleDto {
   @ApiProperty({ enum: POLICY_TYPE_NAMES, isArray: true }) policyTypes!: string[];
   @ApiProperty() keepLast!: number;
   @ApiProperty({ enum: ['skip', 'allow'] }) overlapPolicy!: OverlapPolicy;
-  @ApiProperty({ nullable: true, description: 'The next fire (null when disabled).' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The next fire (null when disabled).',
+  })
   nextFireAt!: Date | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;

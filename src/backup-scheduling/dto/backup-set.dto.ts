@@ -40,8 +40,12 @@ export class BackupSetDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) workspaceId!: string;
   @ApiProperty({ format: 'uuid' }) tenantId!: string;
-  @ApiProperty({ format: 'uuid', nullable: true }) scheduleId!: string | null;
-  @ApiProperty({ nullable: true, description: 'The run that made it (null once pruned).' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) scheduleId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The run that made it (null once pruned).',
+  })
   operationRunId!: string | null;
   @ApiProperty() name!: string;
   @ApiProperty() itemCount!: number;
@@ -55,7 +59,7 @@ export class BackupSetDto {
 export class BackupSetItemDto {
   @ApiProperty() policyType!: string;
   @ApiProperty() policyId!: string;
-  @ApiProperty({ nullable: true }) displayName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) content!: unknown;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) assignments!: unknown;
   @ApiProperty({ description: 'SHA-256 of the normalised content and assignments.' })

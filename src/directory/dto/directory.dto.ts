@@ -4,12 +4,12 @@ import type { DirectoryGroup } from '../directory-group.repository.js';
 export class DirectoryGroupDto {
   @ApiProperty({ description: 'The Entra object id.' }) id!: string;
   @ApiProperty() displayName!: string;
-  @ApiProperty({ nullable: true }) description!: string | null;
-  @ApiProperty({ nullable: true }) mail!: string | null;
-  @ApiProperty({ nullable: true }) mailEnabled!: boolean | null;
-  @ApiProperty({ nullable: true }) securityEnabled!: boolean | null;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) mail!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true }) mailEnabled!: boolean | null;
+  @ApiProperty({ type: Boolean, nullable: true }) securityEnabled!: boolean | null;
   @ApiProperty() syncedAt!: Date;
-  @ApiProperty({ nullable: true, description: 'Null once that run has been pruned.' })
+  @ApiProperty({ type: String, nullable: true, description: 'Null once that run has been pruned.' })
   lastSeenOperationRunId!: string | null;
 
   static from(group: DirectoryGroup): DirectoryGroupDto {
@@ -19,5 +19,5 @@ export class DirectoryGroupDto {
 
 export class DirectoryGroupPageDto {
   @ApiProperty({ type: [DirectoryGroupDto] }) items!: DirectoryGroupDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

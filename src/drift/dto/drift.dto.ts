@@ -41,11 +41,19 @@ export class ListFindingsQueryDto extends PageQueryDto {
 
 export class DriftFindingDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, description: 'The drift run; null once pruned.' })
+  @ApiProperty({ type: String, nullable: true, description: 'The drift run; null once pruned.' })
   operationRunId!: string | null;
-  @ApiProperty({ nullable: true, description: 'The baseline inventory sync; null once pruned.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The baseline inventory sync; null once pruned.',
+  })
   baselineOperationRunId!: string | null;
-  @ApiProperty({ nullable: true, description: 'The current inventory sync; null once pruned.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The current inventory sync; null once pruned.',
+  })
   currentOperationRunId!: string | null;
   @ApiProperty({ enum: POLICY_TYPE_NAMES }) policyType!: string;
   @ApiProperty() graphId!: string;
@@ -69,5 +77,5 @@ export class DriftFindingDto {
 
 export class DriftFindingPageDto {
   @ApiProperty({ type: [DriftFindingDto] }) items!: DriftFindingDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

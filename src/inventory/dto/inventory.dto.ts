@@ -84,14 +84,14 @@ export class InventoryItemDto {
   @ApiProperty({ enum: POLICY_TYPE_NAMES }) policyType!: string;
   @ApiProperty() graphId!: string;
   @ApiProperty() displayName!: string;
-  @ApiProperty({ nullable: true }) platform!: string | null;
-  @ApiProperty({ nullable: true }) lastModifiedAt!: Date | null;
+  @ApiProperty({ type: String, nullable: true }) platform!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastModifiedAt!: Date | null;
   @ApiProperty() contentHash!: string;
   @ApiProperty() firstSeenAt!: Date;
   @ApiProperty() lastSeenAt!: Date;
-  @ApiProperty({ nullable: true, description: 'Null once that run has been pruned.' })
+  @ApiProperty({ type: String, nullable: true, description: 'Null once that run has been pruned.' })
   lastSeenOperationRunId!: string | null;
-  @ApiProperty({ nullable: true }) deletedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deletedAt!: Date | null;
 
   static from({ tenantId: _tenant, ...item }: InventoryItem): InventoryItemDto {
     return Object.assign(new InventoryItemDto(), item);
@@ -100,19 +100,19 @@ export class InventoryItemDto {
 
 export class InventoryItemPageDto {
   @ApiProperty({ type: [InventoryItemDto] }) items!: InventoryItemDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
 export class PolicyVersionSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid', nullable: true }) inventoryItemId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) inventoryItemId!: string | null;
   @ApiProperty({ enum: POLICY_TYPE_NAMES }) policyType!: string;
   @ApiProperty() graphId!: string;
   @ApiProperty() versionNumber!: number;
   @ApiProperty() displayName!: string;
   @ApiProperty() contentHash!: string;
   @ApiProperty() capturedAt!: Date;
-  @ApiProperty({ nullable: true, description: 'Null once that run has been pruned.' })
+  @ApiProperty({ type: String, nullable: true, description: 'Null once that run has been pruned.' })
   operationRunId!: string | null;
 
   static from(version: PolicyVersionSummary): PolicyVersionSummaryDto {
@@ -139,7 +139,7 @@ export class PolicyVersionDto extends PolicyVersionSummaryDto {
 
 export class PolicyVersionPageDto {
   @ApiProperty({ type: [PolicyVersionSummaryDto] }) items!: PolicyVersionSummaryDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
 export class InventoryItemDetailDto extends InventoryItemDto {

@@ -149,7 +149,11 @@ class PreviewDto {
 
 class RestoreLinksDto {
   @ApiProperty() self!: string;
-  @ApiProperty({ nullable: true, description: 'The restore_execute run, once executed.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The restore_execute run, once executed.',
+  })
   operation!: string | null;
 }
 
@@ -157,10 +161,14 @@ export class RestoreRunDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) workspaceId!: string;
   @ApiProperty({ format: 'uuid', description: 'The target tenant.' }) tenantId!: string;
-  @ApiProperty({ format: 'uuid', nullable: true }) sourceTenantId!: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true }) sourceBackupSetId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) sourceTenantId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) sourceBackupSetId!: string | null;
   @ApiProperty({ enum: RESTORE_STATUSES }) status!: string;
-  @ApiProperty({ nullable: true, description: 'The outcome of its run, once completed.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The outcome of its run, once completed.',
+  })
   outcome!: string | null;
   @ApiProperty({ enum: CONFLICT_POLICIES }) conflictPolicy!: string;
   @ApiProperty() includeAssignments!: boolean;
@@ -173,8 +181,9 @@ export class RestoreRunDto {
       'Items per result: `created`, `updated`, `skipped`, `unchanged`, `failed`, and `pending` (not finished).',
   })
   results!: Record<string, number>;
-  @ApiProperty({ format: 'uuid', nullable: true }) operationRunId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) operationRunId!: string | null;
   @ApiProperty({
+    type: String,
     format: 'uuid',
     nullable: true,
     description: 'The inventory_sync started after the restore wrote policies.',
@@ -183,8 +192,8 @@ export class RestoreRunDto {
   @ApiProperty() createdBy!: { userId: string | null; name: string };
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
-  @ApiProperty({ nullable: true }) executedAt!: Date | null;
-  @ApiProperty({ nullable: true }) completedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) executedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: Date | null;
   @ApiProperty({ type: RestoreLinksDto }) links!: RestoreLinksDto;
 
   static from(run: RestoreRun): RestoreRunDto {
@@ -204,9 +213,9 @@ export class RestoreRunDto {
 class PlannedAssignmentDto {
   @ApiProperty({ example: '#microsoft.graph.groupAssignmentTarget' }) targetType!: string;
   @ApiPropertyOptional() sourceGroupId?: string;
-  @ApiPropertyOptional({ nullable: true }) sourceGroupName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) targetGroupId?: string | null;
-  @ApiPropertyOptional({ nullable: true }) targetGroupName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) sourceGroupName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) targetGroupId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) targetGroupName?: string | null;
   @ApiPropertyOptional({ enum: ['explicit', 'same_group', 'display_name'], nullable: true })
   mappedBy?: string | null;
   @ApiProperty({
@@ -223,17 +232,17 @@ export class RestoreRunItemDto {
   position!: number;
   @ApiProperty({ enum: POLICY_TYPE_NAMES }) policyType!: string;
   @ApiProperty() policyId!: string;
-  @ApiProperty({ nullable: true }) displayName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
   @ApiProperty({ enum: PLANNED_ACTIONS }) action!: string;
-  @ApiProperty({ nullable: true, description: 'The policy in the target tenant.' })
+  @ApiProperty({ type: String, nullable: true, description: 'The policy in the target tenant.' })
   targetPolicyId!: string | null;
-  @ApiProperty({ nullable: true }) targetDisplayName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) targetDisplayName!: string | null;
   @ApiProperty({ type: [PlannedAssignmentDto] }) assignments!: PlannedAssignment[];
   @ApiProperty({ type: [PlanIssueDto] }) warnings!: PlanIssue[];
   @ApiProperty({ enum: ITEM_STATES }) state!: string;
   @ApiProperty({ enum: ITEM_RESULTS, nullable: true }) result!: string | null;
-  @ApiProperty({ nullable: true }) resultCode!: string | null;
-  @ApiProperty({ nullable: true }) resultMessage!: string | null;
+  @ApiProperty({ type: String, nullable: true }) resultCode!: string | null;
+  @ApiProperty({ type: String, nullable: true }) resultMessage!: string | null;
   @ApiProperty() updatedAt!: Date;
 
   static from(item: RestoreRunItem): RestoreRunItemDto {
@@ -251,5 +260,5 @@ export class RestoreRunWithItemsDto extends RestoreRunDto {
 
 export class RestoreRunPageDto {
   @ApiProperty({ type: [RestoreRunDto] }) items!: RestoreRunDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

@@ -18,12 +18,12 @@ export class RoleDefinitionDto {
   @ApiProperty({ description: 'The Graph id of the role definition.' }) id!: string;
   @ApiProperty({ enum: ROLE_SOURCES }) source!: string;
   @ApiProperty() displayName!: string;
-  @ApiProperty({ nullable: true }) description!: string | null;
-  @ApiProperty({ nullable: true }) isBuiltIn!: boolean | null;
-  @ApiProperty({ nullable: true }) isEnabled!: boolean | null;
-  @ApiProperty({ nullable: true }) templateId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true }) isBuiltIn!: boolean | null;
+  @ApiProperty({ type: Boolean, nullable: true }) isEnabled!: boolean | null;
+  @ApiProperty({ type: String, nullable: true }) templateId!: string | null;
   @ApiProperty() syncedAt!: Date;
-  @ApiProperty({ nullable: true, description: 'Null once that run has been pruned.' })
+  @ApiProperty({ type: String, nullable: true, description: 'Null once that run has been pruned.' })
   lastSeenOperationRunId!: string | null;
 
   static from(role: RoleDefinition): RoleDefinitionDto {
@@ -33,5 +33,5 @@ export class RoleDefinitionDto {
 
 export class RoleDefinitionPageDto {
   @ApiProperty({ type: [RoleDefinitionDto] }) items!: RoleDefinitionDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

@@ -1,0 +1,2 @@
+export * from './rate-limits.js';
+export * from './security-headers.js';

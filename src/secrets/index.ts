@@ -1,0 +1,2 @@
+export * from './secrets.module.js';
+export * from './secrets-rotation.service.js';
