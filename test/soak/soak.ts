@@ -345,6 +345,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         `SELECT type, outcome, count(*)::int AS n FROM operation_runs GROUP BY 1, 2 ORDER BY 1, 2`,
       )
     ).rows;
+    // Why the failed runs failed (their last failure's code): what the faults cost.
+    const failedByCode = Object.fromEntries(
+      (
+        await db.query(
+          `SELECT coalesce(failures -> -1 ->> 'code', 'none') AS code, count(*)::int AS n
+             FROM operation_runs WHERE outcome = 'failed' GROUP BY 1 ORDER BY 2 DESC`,
+        )
+      ).rows.map((row) => [row.code, row.n]),
+    );
     const graphRequests = tenants.reduce(
       (sum, t) => sum + sim.tenant(t.entraTenantId).requests.length,
       0,
@@ -375,7 +384,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           GRAPH_MAX_ATTEMPTS: 8,
         },
       },
-      load: summarise(load, runs, { graphRequests, graphFaulted }),
+      load: {
+        ...summarise(load, runs, { graphRequests, graphFaulted }),
+        failedRunsByCode: failedByCode,
+      },
       faults: faults.sort((a, b) => a.at - b.at),
       drain: { seconds: Math.round(drainSeconds), sweeps, drained },
       invariants,
