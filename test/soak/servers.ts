@@ -1,5 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,8 +21,21 @@ import { freePort } from '../support/processes.js';
 
 const run = promisify(execFile);
 
-/** Where Debian's PostgreSQL packages put the server binaries (`initdb`, `pg_ctl`). */
-export const POSTGRES_BIN = process.env.SOAK_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+/**
+ * Where Debian's PostgreSQL packages put the server binaries (`initdb`, `pg_ctl`): the newest
+ * installed major (15 on Debian 12), unless SOAK_POSTGRES_BIN names another directory.
+ */
+export function postgresBin(): string {
+  if (process.env.SOAK_POSTGRES_BIN) return process.env.SOAK_POSTGRES_BIN;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((major) => existsSync(join(root, major, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (!majors.length) throw new Error(`No PostgreSQL server binaries under ${root}`);
+  return join(root, majors[0]!, 'bin');
+}
 
 /** A directory of our own under the system's temporary directory. */
 export function scratchDirectory(label: string): string {
@@ -53,6 +74,7 @@ export interface PrivatePostgres {
 
 /** `initdb` and `pg_ctl start` of a throwaway cluster: no fsync, loopback only, trust. */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = postgresBin();
   const owner = await postgresUser();
   const root = scratchDirectory('pg');
   const data = join(root, 'data');
@@ -65,7 +87,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const as = owner ? { uid: owner.uid, gid: owner.gid } : {};
   const port = await freePort();
   await run(
-    join(POSTGRES_BIN, 'initdb'),
+    join(bin, 'initdb'),
     ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '--no-locale', '-E', 'UTF8'],
     { ...as, cwd: root },
   );
@@ -81,9 +103,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     '-c full_page_writes=off',
   ].join(' ');
   const pgCtl = (args: string[]) =>
-    run(join(POSTGRES_BIN, 'pg_ctl'), ['-D', data, '-l', log, ...args], { ...as, cwd: root });
+    run(join(bin, 'pg_ctl'), ['-D', data, '-l', log, ...args], { ...as, cwd: root });
   const answers = async () => {
-    await run(join(POSTGRES_BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
+    await run(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
     return true;
   };
   let running = false;
