@@ -201,26 +201,19 @@ export async function checkInvariants(input: InvariantInputs): Promise<Invariant
   );
 
   // 8. No secret or token in any log line.
-  const leaks: string[] = [];
-  let lines = 0;
-  const tokenShapes = [
-    /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, // a JWT (Graph access token)
-    /\bBearer\s+(?!\[)[A-Za-z0-9._~+/-]{8,}/i,
-    /\btops_[A-Za-z0-9_-]{8,}/, // an API token
-    /postgres(?:ql)?:\/\/[^@\s"]+:[^@\s"]+@/, // a connection string with a password
-  ];
-  for (const file of input.logFiles) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line) continue;
-      lines++;
-      const secret = input.secrets.find((s) => line.includes(s));
-      const shape = tokenShapes.find((pattern) => pattern.test(line));
-      if (secret || shape)
-        leaks.push(`${file.split('/').pop()}: ${secret ? 'a known secret' : String(shape)}`);
-    }
-  }
+  const scan = scanLogs(
+    input.logFiles.map((file) => ({
+      name: file.split('/').pop()!,
+      text: readFileSync(file, 'utf8'),
+    })),
+    input.secrets,
+  );
   results.push(
-    result('no_secrets_in_logs', leaks, `${lines} log lines of ${input.logFiles.length} processes`),
+    result(
+      'no_secrets_in_logs',
+      scan.leaks,
+      `${scan.lines} log lines of ${input.logFiles.length} processes`,
+    ),
   );
 
   // 9. The API never failed a request: no 5xx but 503 (as problem+json), every 4xx a problem.
@@ -251,6 +244,37 @@ export async function checkInvariants(input: InvariantInputs): Promise<Invariant
   );
   results.push(result('lost_jobs_dispatched_again', dropped, 'runs failed as run.stale_queued'));
   return results;
+}
+
+/** Shapes of credentials whatever their value: what the redactor must have replaced. */
+const CREDENTIAL_SHAPES = [
+  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, // a JWT (a Graph access token)
+  /\bBearer\s+(?!\[redacted\])[A-Za-z0-9._~+/-]{8,}/i,
+  /\btops_[A-Za-z0-9_-]{8,}/, // an API token
+  /\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@"]*:(?!\[redacted\])[^@\s/"]+@/i, // a URL with a password
+];
+
+/**
+ * Log lines holding a known secret value (a client secret, SECRETS_KEY, an API token) or anything
+ * shaped like a credential: each leak names its log and what leaked, never the value.
+ */
+export function scanLogs(
+  logs: { name: string; text: string }[],
+  secrets: string[],
+): { lines: number; leaks: string[] } {
+  const leaks: string[] = [];
+  let lines = 0;
+  for (const { name, text } of logs) {
+    text.split('\n').forEach((line, index) => {
+      if (!line) return;
+      lines++;
+      const secret = secrets.some((value) => line.includes(value));
+      const shape = CREDENTIAL_SHAPES.find((pattern) => pattern.test(line));
+      if (secret || shape)
+        leaks.push(`${name}:${index + 1}: ${secret ? 'a known secret' : String(shape)}`);
+    });
+  }
+  return { lines, leaks };
 }
 
 /** The jobs Bull holds under the prefix whose run PostgreSQL does not have. */

@@ -242,17 +242,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const queued = await db
         .query(`SELECT count(*)::int AS n FROM operation_runs WHERE status = 'queued'`)
         .then((r) => r.rows[0].n);
+      const at = since();
       const began = Date.now();
       await redis.restartEmpty();
       faults.push({
         kind: 'redis_restart_empty',
-        at: since(),
+        at,
         detail: { runsQueuedWhenLost: queued, downMs: Date.now() - began },
       });
     })();
 
     const postgresRestart = (async () => {
       await waitUntil(startedAt + options.durationMs * 0.65);
+      const at = since();
       const began = Date.now();
       await postgres.restart();
       const downMs = Date.now() - began;
@@ -273,7 +275,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       faults.push({
         kind: 'postgres_restart_fast',
-        at: since(),
+        at,
         detail: { downMs, apiRecoveredAfterMs: recoveredMs },
       });
     })();
@@ -290,6 +292,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       schedulerKill,
     ]);
     const loadSeconds = (Date.now() - startedAt) / 1000;
+    // What each fault cost the API's callers: the answers of the 10 s after it, by status.
+    for (const fault of faults) {
+      const from = startedAt + fault.at * 1000;
+      const answers: Record<string, number> = {};
+      for (const answer of load.answers)
+        if (answer.at >= from && answer.at < from + 10_000)
+          answers[answer.status] = (answers[answer.status] ?? 0) + 1;
+      fault.detail.answersInNext10s = answers;
+    }
 
     say('load stopped; draining');
     const drainStart = Date.now();
