@@ -427,9 +427,11 @@ export async function runLoad(
     return actions.at(-1)!;
   };
   await Promise.all(
-    Array.from({ length: users }, async () => {
+    Array.from({ length: users }, async (_, user) => {
+      // Every action once first (shared out among the users), then at random by weight.
+      const firsts = actions.filter((_action, i) => i % users === user);
       while (Date.now() < until) {
-        const action = choose();
+        const action = firsts.shift() ?? choose();
         await action.run(load).catch((error: unknown) => {
           load.violations.push(`action ${action.name} threw: ${(error as Error).message}`);
         });

@@ -220,9 +220,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
     const workerKills = (async () => {
-      for (let k = 0; Date.now() + killEvery < until; k++) {
-        await waitUntil(startedAt + (k + 1) * killEvery);
-        const worker = workers[k % workers.length]!;
+      // At fixed times (20 s, 40 s, …), however long the previous restart took.
+      for (let k = 1; startedAt + k * killEvery < until; k++) {
+        await waitUntil(startedAt + k * killEvery);
+        const worker = workers[(k - 1) % workers.length]!;
         const running = await db
           .query(`SELECT count(*)::int AS n FROM operation_runs WHERE status = 'running'`)
           .then((r) => r.rows[0].n)
@@ -238,7 +239,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     })();
 
     const redisRestart = (async () => {
-      await waitUntil(startedAt + options.durationMs * 0.3);
+      await waitUntil(clearOfTicks(startedAt + options.durationMs * 0.3));
       const queued = await db
         .query(`SELECT count(*)::int AS n FROM operation_runs WHERE status = 'queued'`)
         .then((r) => r.rows[0].n);
@@ -253,7 +254,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     })();
 
     const postgresRestart = (async () => {
-      await waitUntil(startedAt + options.durationMs * 0.65);
+      await waitUntil(clearOfTicks(startedAt + options.durationMs * 0.65));
       const at = since();
       const began = Date.now();
       await postgres.restart();
@@ -280,9 +281,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
     })();
 
-    const schedulerKill = killSchedulerMidTick(db, schedulers, until, since).then((record) => {
-      if (record) faults.push(record);
-    });
+    // A tick comes at the start of every minute: one is due within any 60 s of load, and the
+    // next one, should that tick have found nothing to claim, within a minute more.
+    const schedulerKill = killSchedulerMidTick(db, schedulers, until + 61_000, since).then(
+      (record) => {
+        if (record) faults.push(record);
+      },
+    );
 
     await Promise.all([
       runLoad(load, options.users, until, options.thinkMs),
@@ -410,6 +415,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
+/**
+ * The time, moved past the scheduler's tick when it falls within a few seconds of a minute's start:
+ * the Redis and PostgreSQL faults then never hide the tick the scheduler fault waits for.
+ */
+function clearOfTicks(at: number): number {
+  const second = (at / 1000) % 60;
+  if (second >= 56) return at + (70 - second) * 1000;
+  if (second < 10) return at + (10 - second) * 1000;
+  return at;
+}
+
 /** Two workspaces through the product's own services (one app context, closed after). */
 async function seed(
   env: Record<string, string>,
@@ -473,7 +489,8 @@ async function waitRun(
 async function prepareTenant(load: LoadState, tenant: SoakTenant): Promise<void> {
   const token = load.ownerOf(tenant);
   const api = load.api();
-  for (const path of ['inventory/sync', 'directory/groups/sync']) {
+  // Two inventory syncs, so that drift has two to compare from the start.
+  for (const path of ['inventory/sync', 'inventory/sync', 'directory/groups/sync']) {
     const started = await api.post(`/tenants/${tenant.id}/${path}`, { token, body: {} });
     await waitRun(load, token, started.body.run.id);
   }
