@@ -370,6 +370,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         )
       ).rows.map((row) => [row.code, row.n]),
     );
+    const failureExamples = (
+      await db.query(
+        `SELECT DISTINCT ON (code) code, id, type, message FROM (
+           SELECT failures -> -1 ->> 'code' AS code, id, type, failures -> -1 ->> 'message' AS message
+             FROM operation_runs WHERE outcome = 'failed') f ORDER BY code, id`,
+      )
+    ).rows;
     const graphRequests = tenants.reduce(
       (sum, t) => sum + sim.tenant(t.entraTenantId).requests.length,
       0,
@@ -385,6 +392,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       soak: 'tenantops',
       machine: machine(),
       settings: {
+        loadStartedAt: new Date(startedAt).toISOString(),
         loadSeconds: Math.round(loadSeconds),
         processes: { api: 2, worker: 2, scheduler: 2 },
         virtualUsers: options.users,
@@ -403,6 +411,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       load: {
         ...summarise(load, runs, { graphRequests, graphFaulted }),
         failedRunsByCode: failedByCode,
+        failureExamples,
       },
       faults: faults.sort((a, b) => a.at - b.at),
       drain: { seconds: Math.round(drainSeconds), sweeps, drained },
@@ -509,15 +518,25 @@ async function prepareTenant(load: LoadState, tenant: SoakTenant): Promise<void>
       policyTypes: ['enrollment_configuration'],
       overlapPolicy: 'allow',
     },
+    {
+      // The restores' source: run by hand once, its set kept (the others' expire as they fire).
+      name: 'soak restore source',
+      enabled: false,
+      cron: '0 3 * * *',
+      timezone: 'UTC',
+      policyTypes: ['compliance_policy', 'device_configuration'],
+      keepLast: 1000,
+    },
   ]) {
     const created = await api.post(`/tenants/${tenant.id}/backup-schedules`, { token, body });
     if (created.status !== 201) throw new Error(`schedule: ${created.status} ${created.text}`);
     tenant.scheduleIds.push(created.body.id);
   }
-  const backup = await api.post(
-    `/tenants/${tenant.id}/backup-schedules/${tenant.scheduleIds[0]}/run`,
-    { token, body: {} },
-  );
+  const source = tenant.scheduleIds.pop()!;
+  const backup = await api.post(`/tenants/${tenant.id}/backup-schedules/${source}/run`, {
+    token,
+    body: {},
+  });
   const run = await waitRun(load, token, backup.body.run.id);
   if (run.context?.backupSetId) tenant.backupSetIds.push(run.context.backupSetId);
   const items = await api.get(`/tenants/${tenant.id}/inventory/items?limit=200`, { token });
