@@ -639,6 +639,6 @@ function machine(): Record<string, unknown> {
     node: process.version,
     loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100),
     gitCommit: git(['rev-parse', 'HEAD']),
-    gitWorkingTreeDirty: git(['status', '--porcelain']) !== '',
+    gitWorkingTreeDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
   };
 }
