@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     users: Math.round(options.users),
     thinkMs: options.thinkMs,
     keepLogs: options.keepLogs,
+    handleSignals: true,
     log: (message) => process.stderr.write(`[soak] ${message}\n`),
   });
   mkdirSync(dirname(options.out), { recursive: true });

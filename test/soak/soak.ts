@@ -46,6 +46,8 @@ export interface SoakOptions {
   drainMs?: number;
   /** Keeps the logs directory (its path is in the report). */
   keepLogs?: boolean;
+  /** On SIGINT/SIGTERM, remove what the soak started, then exit (the command line's case). */
+  handleSignals?: boolean;
   log?: (message: string) => void;
 }
 
@@ -101,10 +103,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const drainMs = options.drainMs ?? 180_000;
   const logs = scratchDirectory('soak-logs');
   const cleanups: (() => Promise<unknown>)[] = [];
-  const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch(() => undefined);
-    if (!options.keepLogs) rmSync(logs, { recursive: true, force: true });
-  };
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const step of cleanups.reverse()) await step().catch(() => undefined);
+      if (!options.keepLogs) rmSync(logs, { recursive: true, force: true });
+    })());
+  // Ctrl-C still removes the servers: pg_ctl's PostgreSQL would outlive this process.
+  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  if (options.handleSignals) {
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+  }
   try {
     say('starting a private PostgreSQL and Redis');
     const postgres: PrivatePostgres = await startPrivatePostgres();
@@ -420,6 +430,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ...(options.keepLogs ? { logs } : {}),
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await cleanup();
   }
 }
