@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+import { connectRedis } from '#libs/common/redis';
 
 const TIMEOUT_MS = 1000;
 
 /**
  * Readiness of Redis (Bull's store): one PING on a short-lived connection that never retries, so
- * a check answers within the timeout and leaves nothing running behind it.
+ * a check answers within the timeout and leaves nothing running behind it (in a cluster, the PING
+ * goes to a node once the slot map is read).
  */
 @Injectable()
 export class RedisHealthIndicator {
@@ -18,7 +19,7 @@ export class RedisHealthIndicator {
 
   async check(key: string): Promise<HealthIndicatorResult> {
     const indicator = this.health.check(key);
-    const redis = new Redis(this.config.redis.url, {
+    const redis = connectRedis(this.config.redis, {
       lazyConnect: true,
       connectTimeout: TIMEOUT_MS,
       commandTimeout: TIMEOUT_MS,

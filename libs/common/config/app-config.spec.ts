@@ -10,7 +10,11 @@ describe('parseConfig', () => {
     const config = parseConfig(minimal);
     expect(config.roles).toEqual(['api', 'worker', 'scheduler']);
     expect(config.http.port).toBe(3000);
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'tenantops' });
+    expect(config.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'tenantops',
+      clusterNodes: null,
+    });
     expect(config.graph).toEqual({
       baseUrl: 'https://graph.microsoft.com',
       loginUrl: 'https://login.microsoftonline.com',
@@ -28,6 +32,19 @@ describe('parseConfig', () => {
       retentionDays: 90,
       heartbeatSeconds: 15,
     });
+  });
+
+  it('reads a Redis Cluster as its startup nodes, and refuses one that is not host:port', () => {
+    expect(
+      parseConfig({ ...minimal, REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001' }).redis
+        .clusterNodes,
+    ).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+    ]);
+    expect(() => parseConfig({ ...minimal, REDIS_CLUSTER_NODES: '10.0.0.1' })).toThrow(
+      /REDIS_CLUSTER_NODES: a comma list of host:port/,
+    );
   });
 
   it('reads roles as a comma list, trimmed and deduplicated', () => {

@@ -40,6 +40,19 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, ":", "_" or "-" (at most 64)')
     .default('tenantops'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((value) => value.split(',').map((node) => node.trim()))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "a comma list of host:port (the cluster's nodes)"),
+        )
+        .min(1),
+    )
+    .optional(),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integer(3000, 0, 65535),
   APP_ROLES: z
@@ -85,7 +98,16 @@ const envSchema = z.object({
 export interface AppConfig {
   env: 'production' | 'development' | 'test';
   database: { url: string; poolSize: number };
-  redis: { url: string; prefix: string };
+  redis: {
+    url: string;
+    prefix: string;
+    /**
+     * Startup nodes of a Redis Cluster (then `url` is not used), or null for one Redis server.
+     * In a cluster, Bull's keys are hash-tagged by the prefix (`{prefix}:queue:…`), so each
+     * queue's keys share one slot, as its Lua scripts need.
+     */
+    clusterNodes: { host: string; port: number }[] | null;
+  };
   http: {
     host: string;
     port: number;
@@ -184,7 +206,15 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
   return Object.freeze({
     env: e.NODE_ENV,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.REDIS_PREFIX,
+      clusterNodes:
+        e.REDIS_CLUSTER_NODES?.map((node) => {
+          const at = node.lastIndexOf(':');
+          return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+        }) ?? null,
+    },
     http: {
       host: e.HOST,
       port: e.PORT,

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppConfig } from '#libs/common/config';
 import { PROBLEM_CONTENT_TYPE, problemTitle, problemType } from '#libs/common/errors';
+import { connectRedis } from '#libs/common/redis';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** Redis unreachable is logged at most this often: under load it would be every request. */
@@ -28,7 +28,8 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export function applyRateLimits(fastify: FastifyInstance, config: AppConfig, logger: Logger): void {
   const { windowSeconds, perToken, perIp } = config.http.rateLimit;
   if (perToken === 0 && perIp === 0) return;
-  const redis = new Redis(config.redis.url, {
+  // A Redis Cluster too (REDIS_CLUSTER_NODES): each counter is one key, in any slot.
+  const redis = connectRedis(config.redis, {
     // Fail at once while Redis is away rather than queue the request behind it.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

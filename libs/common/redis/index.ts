@@ -1,1 +1,2 @@
 export * from './queue.module.js';
+export * from './redis-connections.js';
