@@ -82,6 +82,11 @@ export class OperationsController {
       'The run live (Server-Sent Events): its state now, then each change (`event: run`), then `event: end` when it completes.',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'A stream of `event: run` (data: the run as GET /operations/{id} shows it) and a last `event: end`.',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiHeader({
     name: 'Last-Event-ID',
     required: false,

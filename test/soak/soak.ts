@@ -139,6 +139,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       RUN_HEARTBEAT_SECONDS: '2',
       RUN_LOST_MINUTES: '1',
       AUTH_CACHE_SECONDS: '2',
+      METRICS_PORT: '0', // six processes on one machine: each its own free port
       ...graphEnvironment(sim, { GRAPH_MAX_ATTEMPTS: '8', GRAPH_RETRY_BASE_MS: '50' }),
     });
     const migrated = await runCli(['db:migrate'], baseEnv('migrate'));

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppConfig } from '#libs/common/config';
 import { PROBLEM_CONTENT_TYPE, problemTitle, problemType } from '#libs/common/errors';
-import { connectRedis } from '#libs/common/redis';
+import { connectRedis, queueKeyPrefix } from '#libs/common/redis';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** Redis unreachable is logged at most this often: under load it would be every request. */
@@ -39,7 +39,8 @@ export function applyRateLimits(fastify: FastifyInstance, config: AppConfig, log
     new RateLimiterRedis({
       storeClient: redis,
       rejectIfRedisNotReady: true,
-      keyPrefix: `${config.redis.prefix}:rate-limit:${name}`,
+      // Under the deployment's prefix, hash-tagged on a cluster as Bull's keys are.
+      keyPrefix: `${queueKeyPrefix(config.redis)}:rate-limit:${name}`,
       points,
       duration: windowSeconds,
       // Once over, a key is refused from memory for the rest of its window: a client that keeps

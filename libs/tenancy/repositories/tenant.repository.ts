@@ -29,6 +29,14 @@ export interface ConnectionRecord {
   missingPermissions: string[];
 }
 
+/** A new tenant's connection: nothing checked yet (the columns' defaults, as the answer shows them). */
+const UNVERIFIED = {
+  connectionStatus: 'unverified',
+  connectionCheckedAt: null,
+  connectionRunId: null,
+  connectionMissingPermissions: [],
+} as const satisfies Partial<TenantEntity>;
+
 const UNIQUE_VIOLATION = '23505';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -43,7 +51,9 @@ export class TenantRepository {
   async insertUnlessDuplicate(tenant: TenantInsert, tx: Tx): Promise<TenantEntity | null> {
     try {
       await tx.manager.query('SAVEPOINT tenant_insert');
-      const saved = await tx.manager.save(tx.manager.create(TenantEntity, tenant));
+      const saved = await tx.manager.save(
+        tx.manager.create(TenantEntity, { ...tenant, ...UNVERIFIED }),
+      );
       await tx.manager.query('RELEASE SAVEPOINT tenant_insert');
       return saved;
     } catch (error) {

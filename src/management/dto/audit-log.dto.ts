@@ -44,7 +44,12 @@ export class AuditLogQueryDto extends PageQueryDto {
 }
 
 class AuditActorDto {
-  @ApiProperty({ format: 'uuid', nullable: true, description: 'Null for the operator CLI.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'Null for the operator CLI.',
+  })
   userId!: string | null;
   @ApiProperty() name!: string;
 }
@@ -60,7 +65,7 @@ export class AuditEntryDto {
   @ApiProperty({ type: AuditActorDto }) actor!: AuditActorDto;
   @ApiProperty({ example: 'tenant.update' }) action!: string;
   @ApiProperty({ type: AuditRecordDto }) record!: AuditRecordDto;
-  @ApiProperty({ format: 'uuid', nullable: true }) tenantId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) tenantId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
 
   static from(entry: AuditEntry): AuditEntryDto {
@@ -78,5 +83,5 @@ export class AuditEntryDto {
 
 export class AuditLogPageDto {
   @ApiProperty({ type: [AuditEntryDto] }) items!: AuditEntryDto[];
-  @ApiProperty({ nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

@@ -50,8 +50,13 @@ export class TenantConnectionDto {
       '`verifying` while a provider_connection_verify run is queued or running; otherwise what the newest one found (`unverified`: none since the credentials were set).',
   })
   status!: (typeof CONNECTION_STATUSES)[number];
-  @ApiProperty({ nullable: true }) checkedAt!: Date | null;
-  @ApiProperty({ nullable: true, description: 'The verification that found this.' })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) checkedAt!: Date | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The verification that found this.',
+  })
   runId!: string | null;
   @ApiProperty({
     type: [String],
@@ -65,7 +70,7 @@ export class LastRunDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: RUN_STATUSES }) status!: string;
   @ApiProperty({ enum: RUN_OUTCOMES }) outcome!: string;
-  @ApiProperty({ nullable: true }) completedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: Date | null;
 }
 
 export class StartedRunOfTenantDto {

@@ -25,8 +25,13 @@ export class TokenDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() createdAt!: Date;
-  @ApiProperty({ nullable: true }) lastUsedAt!: Date | null;
-  @ApiProperty({ nullable: true, description: 'Null: the token does not expire.' })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt!: Date | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Null: the token does not expire.',
+  })
   expiresAt!: Date | null;
   @ApiProperty({ description: 'Past its expiry (refused, until revoked it stays listed).' })
   expired!: boolean;

@@ -56,7 +56,12 @@ export class SyncPlanEntryDto {
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ example: '15 3 * * *' }) cron!: string;
   @ApiProperty({ example: 'UTC' }) timezone!: string;
-  @ApiProperty({ nullable: true, description: 'The next fire (null: disabled).' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The next fire (null: disabled).',
+  })
   nextFireAt!: Date | null;
 }
 
