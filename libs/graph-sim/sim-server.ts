@@ -43,6 +43,12 @@ export interface GraphSim {
   caCert: string;
   /** A generated tenant, by Entra tenant id (in-process access for embedding tests). */
   tenant(id: string): SimTenant;
+  /**
+   * Graph requests being answered now (after the bucket, during the latency) and the most at once
+   * since the last {@link resetLoad}, all tenants together.
+   */
+  load(): { inFlight: number; maxInFlight: number };
+  resetLoad(): void;
   /** Every tenant's throttling so far, summed (also `GET /_sim/throttle`). */
   throttleStats(): SimThrottleStats & { tenants: number; requests: number };
   close(): Promise<void>;
@@ -76,6 +82,7 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
   auth.routes(identity);
   const control = new SimRouter();
   new SimControl(tenant).routes(control);
+  const load = { inFlight: 0, maxInFlight: 0 };
   const throttleStats = () => {
     const sum: SimThrottleStats & { tenants: number; requests: number } = {
       tenants: 0,
@@ -125,6 +132,7 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       return answer;
     }
     owner.maxInFlight = Math.max(owner.maxInFlight, ++owner.inFlight);
+    load.maxInFlight = Math.max(load.maxInFlight, ++load.inFlight);
     try {
       const latencyMs = owner.faults.rates.latencyMs ?? 0;
       if (latencyMs > 0) await sleep(latencyMs);
@@ -133,6 +141,7 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       return answer;
     } finally {
       owner.inFlight--;
+      load.inFlight--;
     }
   }
 
@@ -232,6 +241,10 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
     caCert: certificate.caCertPath,
     tenant,
     throttleStats,
+    load: () => ({ ...load }),
+    resetLoad: () => {
+      load.maxInFlight = load.inFlight;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

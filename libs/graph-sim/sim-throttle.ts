@@ -53,7 +53,10 @@ export class SimTokenBucket {
       this.tokens -= 1;
       return null;
     }
-    const seconds = Math.max(0.1, Math.ceil(((this.limit.requests - this.tokens) / rate) / 100) / 10);
+    const toFull =
+      ((this.limit.requests - this.tokens) * this.limit.windowSeconds) / this.limit.requests;
+    // Tenths of a second, rounded up (the 1e-9 absorbs floating-point dust: 2.0000000001 is 2).
+    const seconds = Math.max(0.1, Math.ceil(toFull * 10 - 1e-9) / 10);
     this.stats.throttled++;
     if (!inWindow) {
       this.stats.windows++;

@@ -40,10 +40,7 @@ export class RunWorker implements OnApplicationBootstrap {
         .process('*', this.slots.size, (job) => this.slots.run(() => this.executor.execute(job)))
         .catch((error) => this.logger.error({ err: error, queue: name }, 'Queue not consumed'));
       queue.on('error', (error) => this.logger.error({ err: error, queue: name }, 'Queue error'));
-      this.logger.log(
-        { queue: name, concurrency: this.slots.size },
-        'Consuming run queue',
-      );
+      this.logger.log({ queue: name, concurrency: this.slots.size }, 'Consuming run queue');
     }
   }
 
