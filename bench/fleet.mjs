@@ -12,7 +12,8 @@
  *
  * Env (all optional): BENCH_TENANTS (1000), BENCH_POLICIES (100), BENCH_WORKERS (2),
  * BENCH_CONCURRENCY (64: WORKER_CONCURRENCY), BENCH_PER_TENANT (4: GRAPH_CONCURRENCY_PER_TENANT),
- * BENCH_LATENCY_MS (30), BENCH_BUCKET_REQUESTS (60), BENCH_BUCKET_WINDOW_SECONDS (20).
+ * BENCH_LATENCY_MS (30), BENCH_BUCKET_REQUESTS (60), BENCH_BUCKET_WINDOW_SECONDS (20),
+ * BENCH_WORKER_NODE_OPTIONS (the workers' NODE_OPTIONS), BENCH_RESULT_NAME (fleet).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -204,6 +205,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
         ...productEnv,
         APP_ROLES: 'worker',
         WORKER_CONCURRENCY: String(CONCURRENCY),
+        ...(env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_WORKER_NODE_OPTIONS } : {}),
         GRAPH_CONCURRENCY_PER_TENANT: String(PER_TENANT),
       },
       { label: `worker ${i + 1}` },
@@ -317,7 +319,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
   log(`fleet: ${JSON.stringify(summary)}`);
   await Promise.all([scheduler, ...workers].map((p) => p.stop()));
   await simAgent.close();
-  writeResult('fleet', {
+  writeResult(env.BENCH_RESULT_NAME ?? 'fleet', {
     benchmark: 'fleet',
     machine: await machineInfo(),
     settings: {
@@ -327,6 +329,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
       workers: WORKERS,
       workerConcurrency: CONCURRENCY,
       graphConcurrencyPerTenant: PER_TENANT,
+      workerNodeOptions: env.BENCH_WORKER_NODE_OPTIONS ?? null,
       simLatencyMs: LATENCY_MS,
       bucket: { requests: BUCKET, windowSeconds: WINDOW_SECONDS },
       schedule:
