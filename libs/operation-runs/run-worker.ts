@@ -2,33 +2,19 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { RunDispatcher } from './run-dispatcher.js';
 import { RunExecutor } from './run-executor.js';
-import { RunSlots } from './run-slots.js';
 import { RunTypeRegistry } from './run-type.registry.js';
 
-/**
- * In processes with the `worker` role: consumes every run queue and hands jobs to the executor.
- * `WORKER_CONCURRENCY` is the process's budget, shared by all queues: at most that many runs
- * execute here at once. Each queue may take that many jobs from Bull; a job taken while every
- * slot is busy (several queues busy at once) waits in this process for one, its lock renewed.
- */
+/** In processes with the `worker` role: consumes every run queue and hands jobs to the executor. */
 @Injectable()
 export class RunWorker implements OnApplicationBootstrap {
   private readonly logger = new Logger(RunWorker.name);
-  private readonly slots: RunSlots;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: RunTypeRegistry,
     private readonly dispatcher: RunDispatcher,
     private readonly executor: RunExecutor,
-  ) {
-    this.slots = new RunSlots(config.worker.concurrency);
-  }
-
-  /** Runs executing in this process now, all queues together (never above the budget). */
-  get busySlots(): number {
-    return this.slots.inUse;
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     for (const name of this.registry.queues()) {
@@ -37,10 +23,13 @@ export class RunWorker implements OnApplicationBootstrap {
       // '*': one processor for every job name (= run type) on the queue.
       // The promise rejects when Redis cannot be reached; Bull reconnects, and /health/ready says so.
       queue
-        .process('*', this.slots.size, (job) => this.slots.run(() => this.executor.execute(job)))
+        .process('*', this.config.worker.concurrency, (job) => this.executor.execute(job))
         .catch((error) => this.logger.error({ err: error, queue: name }, 'Queue not consumed'));
       queue.on('error', (error) => this.logger.error({ err: error, queue: name }, 'Queue error'));
-      this.logger.log({ queue: name, concurrency: this.slots.size }, 'Consuming run queue');
+      this.logger.log(
+        { queue: name, concurrency: this.config.worker.concurrency },
+        'Consuming run queue',
+      );
     }
   }
 
