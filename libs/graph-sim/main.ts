@@ -22,6 +22,17 @@ async function main(): Promise<void> {
     .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
     .option('--groups <n>', 'groups per tenant', integer('groups', 0, 1_000_000))
     .option('--policies <n>', 'policies of each type per tenant', integer('policies', 0, 1_000_000))
+    .option('--latency-ms <ms>', 'delay before every Graph answer', integer('latency', 0, 60_000))
+    .option(
+      '--throttle-requests <n>',
+      "each tenant's token bucket: requests per window",
+      integer('throttle requests', 1, 1_000_000),
+    )
+    .option(
+      '--throttle-window-seconds <s>',
+      "each tenant's token bucket: the window (default 20)",
+      integer('throttle window', 1, 3600),
+    )
     .parse()
     .opts<{
       clientSecret: string;
@@ -29,12 +40,19 @@ async function main(): Promise<void> {
       host: string;
       groups?: number;
       policies?: number;
+      latencyMs?: number;
+      throttleRequests?: number;
+      throttleWindowSeconds?: number;
     }>();
   const sim = await startGraphSim({
     clientSecret: options.clientSecret,
     port: options.port,
     host: options.host,
     sizes: { groups: options.groups, policies: options.policies },
+    latencyMs: options.latencyMs,
+    throttle: options.throttleRequests
+      ? { requests: options.throttleRequests, windowSeconds: options.throttleWindowSeconds ?? 20 }
+      : undefined,
   });
   process.stdout.write(`${JSON.stringify({ url: sim.url, caCert: sim.caCert })}\n`);
   const stop = () => void sim.close().then(() => process.exit(0));

@@ -1,6 +1,7 @@
 import { GRAPH_CONTRACTS, type GraphResource } from '#libs/graph';
 import type { SimSizes } from './sim-data.js';
 import type { ScheduledFault, SimFaultRates } from './sim-faults.js';
+import { SimTokenBucket, type SimThrottle } from './sim-throttle.js';
 import { json, type SimRequest, type SimResponse, type SimRouter } from './sim-http.js';
 import type { SimTenant } from './sim-tenant.js';
 
@@ -45,6 +46,27 @@ export class SimControl {
       tenant.faults.add(fault);
       return json(204);
     });
+    on('PUT', '/throttle', (tenant, r) => {
+      const limit = bodyOf<Partial<SimThrottle> | null>(r);
+      if (limit === null || (limit.requests === undefined && limit.windowSeconds === undefined)) {
+        tenant.bucket = null;
+        return json(204);
+      }
+      if (!(Number.isInteger(limit.requests) && limit.requests! >= 1)) {
+        return json(400, { error: 'requests must be an integer ≥ 1' });
+      }
+      if (!(typeof limit.windowSeconds === 'number' && limit.windowSeconds > 0)) {
+        return json(400, { error: 'windowSeconds must be a number > 0' });
+      }
+      tenant.bucket = new SimTokenBucket({
+        requests: limit.requests!,
+        windowSeconds: limit.windowSeconds,
+      });
+      return json(204);
+    });
+    on('GET', '/throttle', (tenant) =>
+      json(200, tenant.bucket ? { limit: tenant.bucket.limit, ...tenant.bucket.summary() } : {}),
+    );
     on('DELETE', '/faults', (tenant) => {
       tenant.faults.clear();
       return json(204);

@@ -7,6 +7,7 @@ import { SimAuth } from './sim-auth.js';
 import { SimControl } from './sim-control.js';
 import type { SimSizes } from './sim-data.js';
 import type { InjectedFault } from './sim-faults.js';
+import { SimTokenBucket, type SimThrottle, type SimThrottleStats } from './sim-throttle.js';
 import { SimGraph, type GraphSimRequest } from './sim-graph.js';
 import {
   graphError,
@@ -29,6 +30,10 @@ export interface GraphSimOptions {
   /** Sizes every tenant starts with (defaults: a few dozen policies per type, 250 groups). */
   sizes?: SimSizes;
   tokenLifetimeSeconds?: number;
+  /** Every tenant's request limit from the start (a token bucket; none by default). */
+  throttle?: SimThrottle;
+  /** Every tenant's delay before each answer from the start (a fault rate; 0 by default). */
+  latencyMs?: number;
 }
 
 export interface GraphSim {
@@ -38,6 +43,14 @@ export interface GraphSim {
   caCert: string;
   /** A generated tenant, by Entra tenant id (in-process access for embedding tests). */
   tenant(id: string): SimTenant;
+  /**
+   * Graph requests being answered now (after the bucket, during the latency) and the most at once
+   * since the last {@link resetLoad}, all tenants together.
+   */
+  load(): { inFlight: number; maxInFlight: number };
+  resetLoad(): void;
+  /** Every tenant's throttling so far, summed (also `GET /_sim/throttle`). */
+  throttleStats(): SimThrottleStats & { tenants: number; requests: number };
   close(): Promise<void>;
 }
 
@@ -53,7 +66,11 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
   const tenants = new Map<string, SimTenant>();
   const tenant = (id: string) => {
     let found = tenants.get(id);
-    if (!found) tenants.set(id, (found = new SimTenant(id, options.sizes)));
+    if (!found) {
+      tenants.set(id, (found = new SimTenant(id, options.sizes)));
+      if (options.throttle) found.bucket = new SimTokenBucket(options.throttle);
+      if (options.latencyMs) found.faults.rates = { latencyMs: options.latencyMs };
+    }
     return found;
   };
   let url = '';
@@ -69,6 +86,27 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
   auth.routes(identity);
   const control = new SimRouter();
   new SimControl(tenant).routes(control);
+  const load = { inFlight: 0, maxInFlight: 0 };
+  const throttleStats = () => {
+    const sum: SimThrottleStats & { tenants: number; requests: number } = {
+      tenants: 0,
+      requests: 0,
+      throttled: 0,
+      windows: 0,
+      arrivalsInWindows: [],
+    };
+    for (const one of tenants.values()) {
+      sum.tenants++;
+      sum.requests += one.graphRequests;
+      if (!one.bucket) continue;
+      const stats = one.bucket.summary();
+      sum.throttled += stats.throttled;
+      sum.windows += stats.windows;
+      sum.arrivalsInWindows.push(...stats.arrivalsInWindows);
+    }
+    return sum;
+  };
+  control.add('GET', '/_sim/throttle', () => json(200, throttleStats()));
   const graph = new SimRouter<GraphSimRequest>();
   new SimGraph().routes(graph);
 
@@ -83,7 +121,22 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       );
     }
     const owner = tenant(claims.tid);
+    owner.graphRequests++;
+    // Graph refuses a throttled request at once, before any work (and before the latency).
+    const retryAfter = owner.bucket?.take() ?? null;
+    if (retryAfter !== null) {
+      const answer = graphError(
+        request,
+        429,
+        'TooManyRequests',
+        'Too many requests for this tenant; retry after the time given.',
+        { 'retry-after': retryAfter },
+      );
+      owner.requests.push(record(request, answer));
+      return answer;
+    }
     owner.maxInFlight = Math.max(owner.maxInFlight, ++owner.inFlight);
+    load.maxInFlight = Math.max(load.maxInFlight, ++load.inFlight);
     try {
       const latencyMs = owner.faults.rates.latencyMs ?? 0;
       if (latencyMs > 0) await sleep(latencyMs);
@@ -96,6 +149,7 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
       return answer;
     } finally {
       owner.inFlight--;
+      load.inFlight--;
     }
   }
 
@@ -194,6 +248,11 @@ export async function startGraphSim(options: GraphSimOptions): Promise<GraphSim>
     url,
     caCert: certificate.caCertPath,
     tenant,
+    throttleStats,
+    load: () => ({ ...load }),
+    resetLoad: () => {
+      load.maxInFlight = load.inFlight;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

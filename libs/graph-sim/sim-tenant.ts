@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GRAPH_RESOURCES, type GraphResource } from '#libs/graph';
 import { SimFaults } from './sim-faults.js';
+import { SimTokenBucket } from './sim-throttle.js';
 import { DefinitionCatalogue } from './sim-definitions.js';
 import {
   completeItem,
@@ -66,6 +67,10 @@ export class SimTenant {
   app: SimAppRegistration = { knownClientIds: null, secretExpired: false };
   inFlight = 0;
   maxInFlight = 0;
+  /** Graph requests (not token requests) received, throttled ones included. */
+  graphRequests = 0;
+  /** The tenant's request limit (none: unlimited). */
+  bucket: SimTokenBucket | null = null;
   private collections = new Map<GraphResource, Map<string, SimItem>>();
   private readonly related = new Map<string, SimItem[]>();
   private changes: Change[] = [];

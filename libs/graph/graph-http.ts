@@ -9,6 +9,7 @@ import { graphResourceLabel, Metrics } from '#libs/metrics';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { GraphError, graphErrorFor, GraphUnavailableError } from './graph.errors.js';
 import { backoffMs, isRetryableStatus, retryAfterMs } from './retry-policy.js';
+import { TenantBackoff } from './tenant-backoff.js';
 
 /** One Graph request, built by the client from a contract. */
 export interface GraphCall {
@@ -43,7 +44,9 @@ const header = (headers: Dispatcher.ResponseData['headers'], name: string) => {
  * Graph over HTTPS on undici: one keep-alive connection pool per process, trusting the public
  * roots plus `GRAPH_CA_CERT` (never switching certificate checks off). Retries 429/503/504 as
  * Graph asks (`Retry-After`) or with jittered exponential back-off, within `GRAPH_MAX_ATTEMPTS`
- * and `GRAPH_MAX_RETRY_WAIT_SECONDS`, and keeps each tenant within its concurrency limit.
+ * and `GRAPH_MAX_RETRY_WAIT_SECONDS`, and keeps each tenant within its concurrency limit and the
+ * process within its own. A `429` with `Retry-After` holds back every request of that tenant in
+ * this process until it has passed ({@link TenantBackoff}), not only the one that was refused.
  */
 @Injectable()
 export class GraphHttp implements OnModuleDestroy {
@@ -51,6 +54,9 @@ export class GraphHttp implements OnModuleDestroy {
   /** Shared with MSAL's network client, so tokens and calls trust the same roots. */
   readonly dispatcher: Agent;
   private readonly limiter: ConcurrencyLimiter;
+  /** All tenants together: one lane, keyed ''. */
+  private readonly processLimiter: ConcurrencyLimiter;
+  private readonly backoff = new TenantBackoff();
   private readonly timeoutMs: number;
 
   constructor(
@@ -58,7 +64,8 @@ export class GraphHttp implements OnModuleDestroy {
     // Optional: tests build a GraphHttp of their own, with nothing to count into.
     @Optional() private readonly metrics?: Metrics,
   ) {
-    const { caCertPath, concurrencyPerTenant, timeoutSeconds } = config.graph;
+    const { caCertPath, concurrencyPerTenant, concurrencyPerProcess, timeoutSeconds } =
+      config.graph;
     this.timeoutMs = timeoutSeconds * 1000;
     this.dispatcher = new Agent({
       // One secure context for every connection: given `ca` alone, each TLS handshake would
@@ -75,6 +82,8 @@ export class GraphHttp implements OnModuleDestroy {
       bodyTimeout: this.timeoutMs,
     });
     this.limiter = new ConcurrencyLimiter(concurrencyPerTenant);
+    // Older configurations (tests building an AppConfig by hand) may not name it: no process cap.
+    this.processLimiter = new ConcurrencyLimiter(concurrencyPerProcess ?? Infinity);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -86,10 +95,14 @@ export class GraphHttp implements OnModuleDestroy {
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       const token = await call.token();
-      const outcome = await this.limiter.run(call.tenantId, () => this.attempt(call, token));
+      const outcome = await this.limiter.run(call.tenantId, () => this.whenClear(call, token));
       if (outcome.ok) return outcome.body as T;
       const delayMs = outcome.retryAfterMs ?? backoffMs(attempt, retryBaseMs);
       const { error } = outcome;
+      if (outcome.retryAfterMs !== undefined && error.status === 429) {
+        // Graph's word for the tenant: every request of it in this process waits, not only this one.
+        this.backoff.hold(call.tenantId, outcome.retryAfterMs);
+      }
       if (
         !outcome.retryable ||
         attempt >= maxAttempts ||
@@ -108,8 +121,27 @@ export class GraphHttp implements OnModuleDestroy {
         'Graph request failed; retrying',
       );
       this.metrics?.graphRetryWait.inc({ resource: graphResourceLabel(call.url) }, delayMs / 1000);
-      await sleep(delayMs);
+      // A held tenant's wait is taken in whenClear (with the tenant's other requests).
+      if (error.status !== 429 || outcome.retryAfterMs === undefined) await sleep(delayMs);
       waitedMs += delayMs;
+    }
+  }
+
+  /**
+   * One attempt, in the tenant's slot: first any back-off Graph asked of the tenant, then a slot
+   * of the process. A 429 that arrives while this one waits for the process slot holds it too.
+   */
+  private async whenClear(call: GraphCall, token: string): Promise<Attempt> {
+    for (;;) {
+      const wait = this.backoff.remaining(call.tenantId);
+      if (wait > 0) {
+        await sleep(wait);
+        continue;
+      }
+      const outcome = await this.processLimiter.run('', async () =>
+        this.backoff.remaining(call.tenantId) > 0 ? null : this.attempt(call, token),
+      );
+      if (outcome) return outcome;
     }
   }
 

@@ -10,6 +10,7 @@ import type {
   RunFailure,
   RunOutcome,
   RunStatus,
+  RunType,
 } from './run-types.js';
 
 const COLUMNS = `
@@ -129,6 +130,50 @@ const INSERT_MANY = `WITH inserted AS (
     RETURNING id, type, initiator_user_id, created_at
   ), queued_notification AS (${NOTIFY('inserted', 'run.queued')})
   SELECT id, created_at AS "createdAt" FROM inserted`;
+/**
+ * The executor's bookkeeping, each one statement for many runs (see `RunExecutor`). A run named
+ * twice in one statement is updated once (PostgreSQL updates a row once per statement).
+ */
+const CLAIM_MANY = `WITH claimed AS (
+    UPDATE operation_runs r
+       SET status = 'running', started_at = coalesce(r.started_at, now()), heartbeat_at = now(),
+           attempts = r.attempts + 1, summary_counts = '{}'::jsonb, failures = '[]'::jsonb
+      FROM unnest($1::uuid[], $2::text[], $3::int[]) AS c(id, type, take_over)
+     WHERE r.id = c.id AND r.type = c.type AND (r.status = 'queued' OR (
+           c.take_over IS NOT NULL AND r.status = 'running'
+           AND r.heartbeat_at < now() - make_interval(secs => c.take_over)))
+    RETURNING r.*
+  )
+  SELECT ${COLUMNS} FROM claimed`;
+
+const HEARTBEAT_MANY = `UPDATE operation_runs r
+    SET heartbeat_at = now(), summary_counts = c.summary_counts::jsonb,
+        failures = c.failures::jsonb, context = c.context::jsonb
+   FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
+     AS c(id, attempt, summary_counts, failures, context)
+  WHERE r.id = c.id AND r.status = 'running' AND r.attempts = c.attempt
+  RETURNING r.id, r.cancel_requested_at IS NOT NULL AS "cancelRequested"`;
+
+const COMPLETE_MANY = `WITH done AS (
+    UPDATE operation_runs r
+       SET status = 'completed', outcome = c.outcome, completed_at = now(),
+           summary_counts = c.summary_counts::jsonb, failures = c.failures::jsonb,
+           context = c.context::jsonb
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+        AS c(id, outcome, summary_counts, failures, context, attempt)
+     WHERE r.id = c.id AND r.status = 'running' AND r.attempts = c.attempt
+    RETURNING r.*
+  ), completed_notification AS (${NOTIFY('done', 'run.completed')})
+  SELECT id, outcome, type, started_at AS "startedAt", completed_at AS "completedAt" FROM done`;
+
+/** What a completion reports of the run it completed (for its log line and metrics). */
+export interface CompletedRun {
+  outcome: RunOutcome;
+  type: RunType;
+  startedAt: Date | null;
+  completedAt: Date;
+}
+
 @Injectable()
 export class OperationRunRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -265,49 +310,93 @@ export class OperationRunRepository {
   }
 
   /**
-   * queued → running for one delivery of the job; null when the run is not queued (any more).
+   * queued → running for deliveries of their jobs, in one statement (the executor's group
+   * commit): each answer, in order, is the claimed run or null when it is not queued (any more).
    * With `takeOverAfterSeconds` (a resumable type), a run still `running` whose heartbeat is
    * older than that is taken over too: Bull delivered its job again because the worker that held
    * it stopped renewing its lock (it was killed). `attempts` goes up either way, which fences
    * the previous holder out (its heartbeats and its completion name the attempt it claimed).
+   * A run named twice is claimed once, by its first mention (a duplicate delivery in the same batch does nothing, as it would one statement later).
    */
-  async claimRun(
-    id: string,
-    type: string,
-    takeOverAfterSeconds: number | null = null,
-  ): Promise<OperationRun | null> {
-    const rows: [RunRow[], number] = await this.db.query(
-      `UPDATE operation_runs
-          SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now(),
-              attempts = attempts + 1, summary_counts = '{}'::jsonb, failures = '[]'::jsonb
-        WHERE id = $1 AND type = $2 AND (status = 'queued' OR (
-              $3::int IS NOT NULL AND status = 'running'
-              AND heartbeat_at < now() - make_interval(secs => $3::int)))
-        RETURNING ${COLUMNS}`,
-      [id, type, takeOverAfterSeconds],
-    );
-    const row = rows[0]?.[0];
-    return row ? toRun(row) : null;
+  async claimMany(
+    claims: readonly { id: string; type: string; takeOverAfterSeconds: number | null }[],
+  ): Promise<(OperationRun | null)[]> {
+    const rows = await preparedQuery<RunRow>(this.db, 'operation_runs_claim_many', CLAIM_MANY, [
+      claims.map((claim) => claim.id),
+      claims.map((claim) => claim.type),
+      claims.map((claim) => claim.takeOverAfterSeconds),
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return claims.map((claim) => {
+      const row = byId.get(claim.id);
+      byId.delete(claim.id);
+      return row ? toRun(row) : null;
+    });
   }
 
   /**
-   * Heartbeat, with the progress so far. Returns null when the run is no longer running (swept
-   * as lost, completed elsewhere, or taken over: `attempt` is no longer its attempt): the worker
-   * must stop.
+   * One heartbeat for many running runs (all those of a worker process), with the progress of
+   * each. Returns, for the runs still running in the attempt named, whether a cancel was asked;
+   * a run missing from the answer was swept as lost, completed elsewhere or taken over.
    */
-  async heartbeat(
-    id: string,
-    progress: RunProgress,
-    attempt: number | null = null,
-  ): Promise<{ cancelRequested: boolean } | null> {
-    const rows: [{ cancelRequested: boolean }[], number] = await this.db.query(
-      `UPDATE operation_runs
-          SET heartbeat_at = now(), summary_counts = $2, failures = $3, context = $4
-        WHERE id = $1 AND status = 'running' AND ($5::int IS NULL OR attempts = $5::int)
-        RETURNING cancel_requested_at IS NOT NULL AS "cancelRequested"`,
-      [id, progress.summaryCounts, JSON.stringify(progress.failures), progress.context, attempt],
+  async heartbeatMany(
+    beats: readonly { id: string; attempt: number; progress: RunProgress }[],
+  ): Promise<Map<string, { cancelRequested: boolean }>> {
+    if (beats.length === 0) return new Map();
+    const rows = await preparedQuery<{ id: string; cancelRequested: boolean }>(
+      this.db,
+      'operation_runs_heartbeat_many',
+      HEARTBEAT_MANY,
+      [
+        beats.map((beat) => beat.id),
+        beats.map((beat) => beat.attempt),
+        beats.map((beat) => JSON.stringify(beat.progress.summaryCounts)),
+        beats.map((beat) => JSON.stringify(beat.progress.failures)),
+        beats.map((beat) => JSON.stringify(beat.progress.context)),
+      ],
     );
-    return rows[0]?.[0] ?? null;
+    return new Map(rows.map((row) => [row.id, { cancelRequested: row.cancelRequested }]));
+  }
+
+  /**
+   * {@link complete} of many running runs in one statement, each in the attempt it names, with
+   * the initiators' notifications: each answer, in order, is the outcome written or null (the run
+   * was no longer running in that attempt). A run named twice is completed by its first mention.
+   */
+  async completeMany(
+    completions: readonly {
+      id: string;
+      outcome: Exclude<RunOutcome, 'pending'>;
+      progress: RunProgress;
+      attempt: number;
+    }[],
+  ): Promise<(CompletedRun | null)[]> {
+    const rows = await preparedQuery<CompletedRun & { id: string }>(
+      this.db,
+      'operation_runs_complete_many',
+      COMPLETE_MANY,
+      [
+        completions.map((done) => done.id),
+        completions.map((done) => done.outcome),
+        completions.map((done) => JSON.stringify(done.progress.summaryCounts)),
+        completions.map((done) => JSON.stringify(done.progress.failures)),
+        completions.map((done) => JSON.stringify(done.progress.context)),
+        completions.map((done) => done.attempt),
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return completions.map((done) => {
+      const row = byId.get(done.id);
+      byId.delete(done.id);
+      return row
+        ? {
+            outcome: row.outcome,
+            type: row.type,
+            startedAt: row.startedAt,
+            completedAt: row.completedAt,
+          }
+        : null;
+    });
   }
 
   /** running → queued, so the next delivery (a Bull retry) can claim it again. */

@@ -1,17 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bull';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { isUuid } from '#libs/common/ids';
 import { sanitizeMessage } from '#libs/common/redaction';
 import { Metrics } from '#libs/metrics';
-import { OperationRunRepository } from './operation-run.repository.js';
+import { OperationRunRepository, type CompletedRun } from './operation-run.repository.js';
 import { RunError, RunSkipped } from '#libs/common/errors';
 import { RunContext, RunInterrupted } from './run-context.js';
 import type { RunJobData } from './run-dispatcher.js';
 import type { RunHandler } from './run-handler.js';
 import { outcomeOf } from './run-outcome.js';
 import { RunTypeRegistry } from './run-type.registry.js';
-import type { RunFailure } from './run-types.js';
+import type { OperationRun, RunFailure, RunOutcome } from './run-types.js';
+import { StatementBatcher } from './statement-batcher.js';
 
 /**
  * A delivery of a resumable run's job found the run held by a worker that still heartbeats: the
@@ -34,12 +35,34 @@ class RunStillHeld extends RunError {
  * the worker that held it stopped renewing its lock (a killed worker). Each claim is a new
  * attempt, and this worker's heartbeats and completion name it: a previous holder that was only
  * stalled finds its run taken (its heartbeat answers "lost") and can no longer complete it.
+ *
+ * Bookkeeping is group-committed: the claims of one event-loop turn share one statement, as do the
+ * completions, and one heartbeat statement every `RUN_HEARTBEAT_SECONDS` covers every run running
+ * in this process (with each one's counts, failures and context). A run therefore costs its share
+ * of one claim and one completion statement, plus its share of the heartbeats while it runs.
  */
 @Injectable()
-export class RunExecutor {
+export class RunExecutor implements OnModuleDestroy {
   private readonly logger = new Logger(RunExecutor.name);
   private readonly handlers = new Map<string, RunHandler>();
   private readonly heartbeatMs: number;
+  /** The runs executing in this process: what the process heartbeat covers. */
+  private readonly running = new Set<RunContext>();
+  private beat: NodeJS.Timeout | undefined;
+  private beating = false;
+  private readonly claims: StatementBatcher<
+    { id: string; type: string; takeOverAfterSeconds: number | null },
+    OperationRun | null
+  >;
+  private readonly completions: StatementBatcher<
+    {
+      id: string;
+      outcome: Exclude<RunOutcome, 'pending'>;
+      progress: ReturnType<RunContext['progress']>;
+      attempt: number;
+    },
+    CompletedRun | null
+  >;
 
   constructor(
     private readonly runs: OperationRunRepository,
@@ -48,6 +71,19 @@ export class RunExecutor {
     private readonly metrics: Metrics,
   ) {
     this.heartbeatMs = config.runs.heartbeatSeconds * 1000;
+    const batching = { maxBatch: 500, maxInFlight: 2 };
+    this.claims = new StatementBatcher((claims) => this.runs.claimMany(claims), batching);
+    this.completions = new StatementBatcher((done) => this.runs.completeMany(done), batching);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.beat);
+    this.beat = undefined;
+  }
+
+  /** Runs executing in this process now. */
+  get runningCount(): number {
+    return this.running.size;
   }
 
   setHandlers(handlers: Map<string, RunHandler>): void {
@@ -64,7 +100,11 @@ export class RunExecutor {
       return;
     }
     const resumable = this.registry.find(type)?.resumable === true;
-    const run = await this.runs.claimRun(runId, type, resumable ? this.heartbeatMs / 1000 : null);
+    const run = await this.claims.run({
+      id: runId,
+      type,
+      takeOverAfterSeconds: resumable ? this.heartbeatMs / 1000 : null,
+    });
     if (!run) {
       if (resumable && (await this.runs.findById(runId))?.status === 'running') {
         this.logger.warn(log, 'Run is held by a worker that heartbeats; delivering again later');
@@ -86,7 +126,7 @@ export class RunExecutor {
         'Run taken over from a lost worker',
       );
     }
-    const beat = setInterval(() => void this.heartbeat(context), this.heartbeatMs);
+    this.startBeating(context);
     try {
       const explicit = await handler.execute(context);
       context.throwIfInterrupted();
@@ -94,21 +134,52 @@ export class RunExecutor {
     } catch (error) {
       await this.handleError(context, job, error);
     } finally {
-      clearInterval(beat);
+      this.stopBeating(context);
     }
   }
 
-  private async heartbeat(context: RunContext): Promise<void> {
+  /** The process heartbeat ticks while some run executes here, and stops when none does. */
+  private startBeating(context: RunContext): void {
+    this.running.add(context);
+    if (this.beat) return;
+    this.beat = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.beat.unref();
+  }
+
+  private stopBeating(context: RunContext): void {
+    this.running.delete(context);
+    if (this.running.size === 0) {
+      clearInterval(this.beat);
+      this.beat = undefined;
+    }
+  }
+
+  /**
+   * One statement for every run executing in this process: heartbeat and progress. A run the
+   * answer leaves out is no longer this worker's (swept, completed elsewhere, taken over); a run
+   * whose cancel was asked is interrupted at its next `throwIfInterrupted`.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.beating || this.running.size === 0) return;
+    this.beating = true;
+    const contexts = [...this.running];
     try {
-      const state = await this.runs.heartbeat(
-        context.runId,
-        context.progress(),
-        context.run.attempts,
+      const states = await this.runs.heartbeatMany(
+        contexts.map((context) => ({
+          id: context.runId,
+          attempt: context.run.attempts,
+          progress: context.progress(),
+        })),
       );
-      if (!state) context.interrupt('lost');
-      else if (state.cancelRequested) context.interrupt('cancelled');
+      for (const context of contexts) {
+        const state = states.get(context.runId);
+        if (!state) context.interrupt('lost');
+        else if (state.cancelRequested) context.interrupt('cancelled');
+      }
     } catch (error) {
-      this.logger.warn({ ...context.logFields, err: error }, 'Heartbeat failed');
+      this.logger.warn({ err: error, runs: contexts.length }, 'Heartbeat failed');
+    } finally {
+      this.beating = false;
     }
   }
 
@@ -154,16 +225,15 @@ export class RunExecutor {
 
   private async finish(
     context: RunContext,
-    outcome: Parameters<OperationRunRepository['complete']>[2],
+    outcome: Exclude<RunOutcome, 'pending'>,
     extraFailures: RunFailure[] = [],
   ): Promise<void> {
-    const done = await this.runs.complete(
-      context.runId,
-      ['running'],
+    const done = await this.completions.run({
+      id: context.runId,
       outcome,
-      context.progress(extraFailures),
-      context.run.attempts,
-    );
+      progress: context.progress(extraFailures),
+      attempt: context.run.attempts,
+    });
     if (done) {
       this.metrics.runCompletions.inc({ type: done.type, outcome: done.outcome });
       if (done.startedAt && done.completedAt) {

@@ -40,15 +40,17 @@ export class BackupCapture {
   /**
    * Captures the policies, counting each in the run; a policy that Graph refuses (not found,
    * forbidden…) is a failed item, and an unusable tenant skips the run ({@link skipWhenUnusable}).
+   * Each captured policy is kept as its JSON text (what the set's insert takes): a worker runs
+   * many backups at once, and the objects weigh several times their text.
    */
   async captureAll(
     run: RunContext,
     tenantId: string,
     refs: () => Promise<PolicyRef[]>,
-  ): Promise<CapturedPolicy[]> {
+  ): Promise<string[]> {
     const policies = await refs().catch(skipWhenUnusable);
     const graph = this.graph.forTenant(tenantId);
-    const items: CapturedPolicy[] = [];
+    const items: string[] = [];
     for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
       run.throwIfInterrupted();
       const outcomes = await this.capture
@@ -57,7 +59,7 @@ export class BackupCapture {
       for (const outcome of outcomes) {
         run.increment('total');
         if (outcome.ok) {
-          items.push(outcome.policy);
+          items.push(JSON.stringify(outcome.policy satisfies CapturedPolicy));
           run.increment('succeeded');
           continue;
         }

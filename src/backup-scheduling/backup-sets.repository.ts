@@ -40,6 +40,15 @@ const INSERT_ITEMS = `
          "displayName" text, content jsonb, assignments jsonb, "contentHash" text)
   ON CONFLICT DO NOTHING`;
 
+/**
+ * A captured policy, or the JSON text of one: a run capturing a whole tenant keeps its items as
+ * text until they are written (a few times smaller than the objects, and nothing to serialise again).
+ */
+export type CapturedItem = CapturedPolicy | string;
+
+const jsonArray = (items: readonly CapturedItem[]) =>
+  `[${items.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(',')}]`;
+
 @Injectable()
 export class BackupSetRepository {
   constructor(
@@ -50,7 +59,7 @@ export class BackupSetRepository {
   /** A set and its items, written together (in `tx`, or a transaction of their own). */
   create(
     set: Omit<BackupSet, 'createdAt' | 'itemCount'>,
-    items: CapturedPolicy[],
+    items: readonly CapturedItem[],
     within?: Tx,
   ): Promise<BackupSet> {
     const write = async (tx: Tx) => {
@@ -67,19 +76,19 @@ export class BackupSetRepository {
           items.length,
         ],
       );
-      if (items.length) await tx.manager.query(INSERT_ITEMS, [set.id, JSON.stringify(items)]);
+      if (items.length) await tx.manager.query(INSERT_ITEMS, [set.id, jsonArray(items)]);
       return rows[0]!;
     };
     return within ? write(within) : this.transactions.run(write);
   }
 
   /** Adds items the set does not hold yet (an item, once captured, never changes). */
-  addItems(setId: string, items: CapturedPolicy[]): Promise<number> {
+  addItems(setId: string, items: readonly CapturedItem[]): Promise<number> {
     return this.transactions.run(async (tx) => {
       // The set's row lock orders concurrent additions, so the count stays exact.
       await tx.manager.query(`SELECT 1 FROM backup_sets WHERE id = $1 FOR UPDATE`, [setId]);
       const before = await this.countItems(setId, tx.manager);
-      if (items.length) await tx.manager.query(INSERT_ITEMS, [setId, JSON.stringify(items)]);
+      if (items.length) await tx.manager.query(INSERT_ITEMS, [setId, jsonArray(items)]);
       const after = await this.countItems(setId, tx.manager);
       await tx.manager.query(`UPDATE backup_sets SET item_count = $2 WHERE id = $1`, [
         setId,

@@ -24,7 +24,9 @@ describe('parseConfig', () => {
       retryBaseMs: 1000,
       timeoutSeconds: 60,
       concurrencyPerTenant: 4,
+      concurrencyPerProcess: 256,
     });
+    expect(config.worker).toEqual({ concurrency: 64 });
     expect(config.runs).toEqual({
       staleQueuedMinutes: 15,
       lostMinutes: 10,

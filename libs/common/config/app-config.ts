@@ -70,12 +70,13 @@ const envSchema = z.object({
   GRAPH_RETRY_BASE_MS: integer(1000, 1, 60_000),
   GRAPH_TIMEOUT_SECONDS: integer(60, 1, 600),
   GRAPH_CONCURRENCY_PER_TENANT: integer(4, 1, 64),
+  GRAPH_CONCURRENCY_PER_PROCESS: integer(256, 1, 4096),
   RUN_STALE_QUEUED_MINUTES: integer(15, 1, 7 * 24 * 60),
   RUN_LOST_MINUTES: integer(10, 1, 7 * 24 * 60),
   RUN_QUEUED_GRACE_SECONDS: integer(60, 1, 24 * 60 * 60),
   RUN_RETENTION_DAYS: integer(90, 1, 3650),
   RUN_HEARTBEAT_SECONDS: integer(15, 1, 600),
-  WORKER_CONCURRENCY: integer(4, 1, 256),
+  WORKER_CONCURRENCY: integer(64, 1, 1024),
   AUTH_CACHE_SECONDS: integer(5, 0, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HTTP_BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -134,6 +135,8 @@ export interface AppConfig {
     timeoutSeconds: number;
     /** Requests in flight at once to one tenant, in this process. */
     concurrencyPerTenant: number;
+    /** Requests in flight at once in this process, all tenants together. */
+    concurrencyPerProcess: number;
   };
   runs: {
     staleQueuedMinutes: number;
@@ -146,6 +149,7 @@ export interface AppConfig {
     retentionDays: number;
     heartbeatSeconds: number;
   };
+  /** Runs a worker process executes at once, all queues together. */
   worker: { concurrency: number };
   /** How long a process may reuse a token's holder and a record's scope (0: never). */
   authCacheSeconds: number;
@@ -238,6 +242,7 @@ export function parseConfig(env: Record<string, string | undefined>): AppConfig 
       retryBaseMs: e.GRAPH_RETRY_BASE_MS,
       timeoutSeconds: e.GRAPH_TIMEOUT_SECONDS,
       concurrencyPerTenant: e.GRAPH_CONCURRENCY_PER_TENANT,
+      concurrencyPerProcess: e.GRAPH_CONCURRENCY_PER_PROCESS,
     },
     runs: {
       staleQueuedMinutes: e.RUN_STALE_QUEUED_MINUTES,

@@ -1,6 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
+
+/** How long a queue connection's `QUIT` may take at shutdown before the connection is cut. */
+const QUIT_TIMEOUT_MS = 1000;
 
 /** One Redis server or a Redis Cluster, as ioredis speaks to either. */
 export type RedisConnection = Redis | Cluster;
@@ -35,7 +39,11 @@ export function queueKeyPrefix(redis: AppConfig['redis']): string {
 
 /**
  * The cluster connections made for Bull (which does not close connections it did not make), closed
- * once the queues are (application shutdown runs after every module's destroy hook).
+ * at application shutdown. Nest runs the modules' shutdown hooks in no order that puts the queues
+ * first, so a queue may still hold its blocking connection here: a `QUIT` would wait behind each of
+ * its pending `BRPOPLPUSH` (one per processing slot, up to Bull's drain delay each). A connection
+ * that has not said goodbye within {@link QUIT_TIMEOUT_MS} is disconnected. (Workers close their
+ * queues before shutdown, so there it does not come to that.)
  */
 @Injectable()
 export class QueueConnections implements OnApplicationShutdown {
@@ -58,7 +66,9 @@ export class QueueConnections implements OnApplicationShutdown {
       [...this.open].map(async (connection) => {
         this.open.delete(connection);
         if (connection.status === 'end') return;
-        await connection.quit().catch(() => connection.disconnect());
+        const quit = connection.quit().then(() => true);
+        const said = await Promise.race([quit.catch(() => false), delay(QUIT_TIMEOUT_MS, false)]);
+        if (!said) connection.disconnect();
       }),
     );
   }
