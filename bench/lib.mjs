@@ -1,7 +1,9 @@
 /* global process, URL, fetch, AbortSignal, performance, setTimeout, clearTimeout, setInterval, clearInterval -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * Shared helpers of the on-demand benchmarks (bench/*.mjs): databases, child processes, the
- * operator CLI, Redis clean-up, load generation with autocannon, percentiles and the result file.
+ * operator CLI, Redis clean-up, the product's processes (API, worker) and the simulated Graph, the
+ * product's API and its world (workspace, owner, token, tenants), load generation with
+ * autocannon, percentiles and the result file.
  * Everything targets 127.0.0.1 only and every wait is bounded.
  */
 import autocannon from 'autocannon';
@@ -14,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 import pg from 'pg';
+import { Agent, request } from 'undici';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(BENCH_DIR, '..');
@@ -232,27 +235,147 @@ export function startServer(
   return { ready, stop, pid: child.pid, output: () => output };
 }
 
+/** Resident and peak resident memory of a process (VmRSS, VmHWM), in MiB. */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakRssMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+/** The environment of a product process (bench/bench-server.mjs) with `roles`. */
+function productEnv(databaseUrlValue, redisPrefix, roles, extraEnv) {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrlValue,
+    REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    SECRETS_KEY,
+    APP_ROLES: roles,
+    LOG_LEVEL: 'warn',
+    BENCH_DIST: DIST,
+    ...extraEnv,
+  };
+}
+
 /** The product's API (role `api` only) with the test-only probe run types, on a free port. */
 export async function startProductApi(databaseUrlValue, redisPrefix, extraEnv = {}, nodeArgs = []) {
   const server = startServer(
     join(BENCH_DIR, 'bench-server.mjs'),
-    {
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrlValue,
-      REDIS_URL,
-      REDIS_PREFIX: redisPrefix,
-      SECRETS_KEY,
-      APP_ROLES: 'api',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      BENCH_DIST: DIST,
-      ...extraEnv,
-    },
+    productEnv(databaseUrlValue, redisPrefix, 'api', { HOST: '127.0.0.1', PORT: '0', ...extraEnv }),
     { label: 'product API', nodeArgs },
   );
   const port = await server.ready;
   return { ...server, base: `http://127.0.0.1:${port}` };
+}
+
+/** A product worker (role `worker` only), as production runs it beside the API; once ready. */
+export async function startProductWorker(
+  databaseUrlValue,
+  redisPrefix,
+  extraEnv = {},
+  { label = 'worker', nodeArgs = [] } = {},
+) {
+  const server = startServer(
+    join(BENCH_DIR, 'bench-server.mjs'),
+    productEnv(databaseUrlValue, redisPrefix, 'worker', extraEnv),
+    { label, nodeArgs },
+  );
+  await server.ready;
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated Graph
+
+/** The client secret the simulated Graph accepts (a tenant made with it can be synced). */
+export const SIM_SECRET = `bench-sim-${randomUUID()}`;
+
+/**
+ * 1,000 policies over the seven types, in roughly a real tenant's proportions: the simulated
+ * tenant's `sizes`.
+ */
+export const POLICY_SIZES = {
+  deviceConfigurations: 300,
+  configurationPolicies: 300,
+  deviceCompliancePolicies: 120,
+  groupPolicyConfigurations: 120,
+  iosManagedAppProtections: 50,
+  androidManagedAppProtections: 50,
+  deviceEnrollmentConfigurations: 60,
+};
+
+/**
+ * The simulated Graph as its own process (`dist/libs/graph-sim/main.js`), accepting
+ * {@link SIM_SECRET}; resolves with its ready line (`url`, `caCert`), its pid and `control`, a client
+ * of its control API (`control(method, '<entra tenant id>/<what>', body)`). Stopped at clean-up.
+ */
+export async function startSimulatedGraph() {
+  const child = spawn(
+    process.execPath,
+    [join(DIST, 'libs/graph-sim/main.js'), '--client-secret', SIM_SECRET],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  onCleanup(async () => {
+    child.kill('SIGTERM');
+    await sleep(200);
+  });
+  const ready = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+    });
+    child.on('exit', (code) => reject(new Error(`graph sim exited ${code}`)));
+  });
+  const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCert, 'utf8') } });
+  const control = async (method, path, body) => {
+    const response = await request(`${ready.url}/_sim/tenants/${path}`, {
+      dispatcher,
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw new Error(`sim ${method} ${path}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return { ...ready, pid: child.pid, control };
+}
+
+/** The product's settings that point it at a simulated Graph (a process's, or one in this one). */
+export function graphEnv(sim) {
+  return { GRAPH_BASE_URL: sim.url, GRAPH_LOGIN_URL: sim.url, GRAPH_CA_CERT: sim.caCert };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The product's API and its world
+
+/** One JSON request to the product's API with `token`; throws on a 4xx or 5xx answer. */
+export async function api(base, token, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const json = response.status === 204 ? null : await response.json();
+  if (response.status >= 400)
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Polls a run every `everyMs` until it is completed (at most `limitMs`); resolves with it. */
+export async function waitForRun(base, token, id, everyMs = 50, limitMs = 300_000) {
+  const started = performance.now();
+  for (;;) {
+    const run = await api(base, token, 'GET', `/operations/${id}`);
+    if (run.status === 'completed') return run;
+    if (performance.now() - started > limitMs) throw new Error(`run ${id} did not finish`);
+    await sleep(everyMs);
+  }
 }
 
 /** A fresh, migrated product database with a workspace, an owner and the owner's API token. */
@@ -271,22 +394,55 @@ export async function createProductWorld(databaseName) {
   return { url, workspaceId: workspace.id, userId: user.id, token };
 }
 
-/** Adds a tenant through the real API (`POST /workspaces/{id}/tenants`). */
-export async function createTenant(base, token, workspaceId, displayName) {
-  const response = await fetch(`${base}/workspaces/${workspaceId}/tenants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      displayName,
-      entraTenantId: randomUUID(),
-      clientId: randomUUID(),
-      clientSecret: `bench-secret-${randomUUID()}`,
-    }),
-    signal: AbortSignal.timeout(10_000),
+/**
+ * Adds a tenant through the real API (`POST /workspaces/{id}/tenants`); resolves with its id.
+ * Its provider connection is made up, unless `simulated`: then its client secret is the one the
+ * simulated Graph accepts, and it can be synced (as `entraTenantId` there, when given).
+ */
+export async function createTenant(
+  base,
+  token,
+  workspaceId,
+  displayName,
+  { simulated = false, entraTenantId = randomUUID() } = {},
+) {
+  const clientSecret = simulated ? SIM_SECRET : `bench-secret-${randomUUID()}`;
+  const tenant = await api(base, token, 'POST', `/workspaces/${workspaceId}/tenants`, {
+    displayName,
+    entraTenantId,
+    clientId: randomUUID(),
+    clientSecret,
   });
-  if (response.status !== 201)
-    throw new Error(`tenant create: ${response.status} ${await response.text()}`);
-  return (await response.json()).id;
+  return tenant.id;
+}
+
+/**
+ * A benchmark's product: a fresh world (database `tenantops_bench_<now>_<name>`, workspace, owner
+ * and token: {@link createProductWorld}) served by the API on a new Redis prefix, with `tenants`
+ * tenants added through it (`Customer 1`, …) and, when `worker` is set (true, or its label), a
+ * worker beside it, as production runs them. Every process gets `env`.
+ */
+export async function startProduct(name, { env = {}, tenants = 0, worker = false } = {}) {
+  const world = await createProductWorld(`tenantops_bench_${Date.now()}_${name}`);
+  const prefix = uniqueRedisPrefix();
+  const api = await startProductApi(world.url, prefix, env);
+  const tenantIds = [];
+  for (let i = 0; i < tenants; i++) {
+    tenantIds.push(
+      await createTenant(api.base, world.token, world.workspaceId, `Customer ${i + 1}`),
+    );
+  }
+  return {
+    world,
+    prefix,
+    api,
+    tenantIds,
+    worker: worker
+      ? await startProductWorker(world.url, prefix, env, {
+          label: worker === true ? 'worker' : worker,
+        })
+      : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,15 +13,12 @@ import {
   cannon,
   coresUsed,
   cpuMonitor,
-  createProductWorld,
-  createTenant,
   log,
   machineInfo,
   requireBuild,
   runBenchmark,
-  startProductApi,
+  startProduct,
   summarize,
-  uniqueRedisPrefix,
   waitForQuiet,
   writeResult,
 } from './lib.mjs';
@@ -210,13 +207,11 @@ const query = (filter, cursor) => {
 await runBenchmark('list-runs', 9.5 * 60_000, async () => {
   requireBuild();
   const machine = await machineInfo();
-  const redisPrefix = uniqueRedisPrefix();
-  const world = await createProductWorld(`tenantops_bench_${Date.now()}_list`);
-  const api = await startProductApi(world.url, redisPrefix);
-  const tenants = [];
-  for (let i = 0; i < TENANT_WEIGHTS.length; i++) {
-    tenants.push(await createTenant(api.base, world.token, world.workspaceId, `Customer ${i + 1}`));
-  }
+  const {
+    world,
+    api,
+    tenantIds: tenants,
+  } = await startProduct('list', { tenants: TENANT_WEIGHTS.length });
   const db = new pg.Client({ connectionString: world.url });
   await db.connect();
   try {

@@ -1,4 +1,4 @@
-/* global process, fetch, AbortSignal, performance -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global performance -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * Tenant onboarding against the simulated Graph (its own process, every answer delayed 20 ms):
  *
@@ -12,33 +12,24 @@
  *
  *   npm run build && npx swc test/support -d dist --quiet && node bench/onboarding.mjs
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
-import { Agent, request } from 'undici';
 import {
-  BENCH_DIR,
-  DIST,
-  REDIS_URL,
-  SECRETS_KEY,
-  createProductWorld,
+  api,
+  createTenant,
+  graphEnv,
   log,
   machineInfo,
-  onCleanup,
   requireBuild,
   runBenchmark,
   sleep,
-  startProductApi,
-  startServer,
+  startProduct,
+  startSimulatedGraph,
   summarize,
-  uniqueRedisPrefix,
   waitForQuiet,
   writeResult,
 } from './lib.mjs';
 
-const SIM_SECRET = `bench-sim-${randomUUID()}`;
 const ONBOARDED = 50;
 const LATENCY_MS = 20;
 const WORKER_CONCURRENCY = 4;
@@ -54,52 +45,6 @@ const TYPES = [
   'provider_connection_verify',
 ];
 
-async function startSim() {
-  const child = spawn(
-    process.execPath,
-    [join(DIST, 'libs/graph-sim/main.js'), '--client-secret', SIM_SECRET],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  onCleanup(async () => {
-    child.kill('SIGTERM');
-    await sleep(200);
-  });
-  const ready = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
-    });
-    child.on('exit', (code) => reject(new Error(`graph sim exited ${code}`)));
-  });
-  const dispatcher = new Agent({ connect: { ca: readFileSync(ready.caCert, 'utf8') } });
-  const control = async (method, path, body) => {
-    const response = await request(`${ready.url}/_sim/tenants/${path}`, {
-      dispatcher,
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 400) throw new Error(`sim ${method} ${path}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-  return { ...ready, control };
-}
-
-async function api(base, token, method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const json = await response.json();
-  if (response.status >= 400)
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function onboardFifty({ base, token, workspaceId, sim }) {
   const entraIds = Array.from({ length: ONBOARDED }, () => randomUUID());
   for (const entra of entraIds)
@@ -107,16 +52,14 @@ async function onboardFifty({ base, token, workspaceId, sim }) {
   const started = performance.now();
   const created = await Promise.all(
     entraIds.map((entraTenantId, i) =>
-      api(base, token, 'POST', `/workspaces/${workspaceId}/tenants`, {
-        displayName: `Customer ${i + 1}`,
+      createTenant(base, token, workspaceId, `Customer ${i + 1}`, {
+        simulated: true,
         entraTenantId,
-        clientId: randomUUID(),
-        clientSecret: SIM_SECRET,
       }),
     ),
   );
   const answeredMs = Math.round(performance.now() - started);
-  const pending = new Set(created.map((tenant) => tenant.id));
+  const pending = new Set(created);
   const runs = new Map();
   while (pending.size) {
     if (performance.now() - started > 300_000) throw new Error('verifications did not finish');
@@ -156,13 +99,9 @@ async function onboardFifty({ base, token, workspaceId, sim }) {
 async function listWithLastRuns({ base, token, world }) {
   const tenantIds = [];
   for (let i = 0; i < LISTED; i++) {
-    const tenant = await api(base, token, 'POST', `/workspaces/${world.workspaceId}/tenants`, {
-      displayName: `Listed ${String(i).padStart(3, '0')}`,
-      entraTenantId: randomUUID(),
-      clientId: randomUUID(),
-      clientSecret: `bench-secret-${randomUUID()}`,
-    });
-    tenantIds.push(tenant.id);
+    tenantIds.push(
+      await createTenant(base, token, world.workspaceId, `Listed ${String(i).padStart(3, '0')}`),
+    );
   }
   const db = new pg.Client({ connectionString: world.url });
   await db.connect();
@@ -231,32 +170,15 @@ await runBenchmark('onboarding', 9 * 60_000, async () => {
   requireBuild();
   const quiet = await waitForQuiet();
   const machine = await machineInfo();
-  const world = await createProductWorld(`tenantops_bench_${Date.now()}_onboarding`);
-  const sim = await startSim();
-  const env = {
-    GRAPH_BASE_URL: sim.url,
-    GRAPH_LOGIN_URL: sim.url,
-    GRAPH_CA_CERT: sim.caCert,
-    LOG_LEVEL: 'warn',
-    WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-  };
-  const prefix = uniqueRedisPrefix();
-  const apiServer = await startProductApi(world.url, prefix, env);
-  const worker = startServer(
-    join(BENCH_DIR, 'bench-server.mjs'),
-    {
-      NODE_ENV: 'production',
-      DATABASE_URL: world.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      SECRETS_KEY,
-      APP_ROLES: 'worker',
-      BENCH_DIST: DIST,
-      ...env,
-    },
-    { label: 'worker' },
-  );
-  await worker.ready;
+  const sim = await startSimulatedGraph();
+  const {
+    world,
+    api: apiServer,
+    worker,
+  } = await startProduct('onboarding', {
+    env: { ...graphEnv(sim), WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) },
+    worker: true,
+  });
   const ctx = { base: apiServer.base, token: world.token, workspaceId: world.workspaceId, sim };
   const onboarding = await onboardFifty(ctx);
   log(`onboarding: ${JSON.stringify(onboarding)}`);

@@ -13,16 +13,14 @@
  */
 import {
   cannon,
-  createProductWorld,
-  createTenant,
   log,
   loadReport,
   machineInfo,
   requireBuild,
   runBenchmark,
+  startProduct,
   startProductApi,
   summarize,
-  uniqueRedisPrefix,
   waitForQuiet,
   writeResult,
 } from './lib.mjs';
@@ -51,14 +49,17 @@ async function measure(label, url, headers) {
 await runBenchmark('rate-limits', 9 * 60_000, async () => {
   requireBuild();
   const machine = await machineInfo();
-  const redisPrefix = uniqueRedisPrefix();
-  const world = await createProductWorld(`tenantops_bench_${Date.now()}_limits`);
-  const limited = await startProductApi(world.url, redisPrefix);
-  const unlimited = await startProductApi(world.url, redisPrefix, {
+  // One deployment (one database, one Redis prefix), two API processes: default limits, and none.
+  const {
+    world,
+    prefix,
+    api: limited,
+    tenantIds: [tenantId],
+  } = await startProduct('limits', { tenants: 1 });
+  const unlimited = await startProductApi(world.url, prefix, {
     RATE_LIMIT_PER_TOKEN: '0',
     RATE_LIMIT_PER_IP: '0',
   });
-  const tenantId = await createTenant(limited.base, world.token, world.workspaceId, 'Bench');
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${world.token}` };
   const url = (api) => `${api.base}/probe/tenants/${tenantId}/request`;
 

@@ -1,4 +1,4 @@
-/* global process, fetch, AbortSignal, performance, setInterval, clearInterval -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global process, performance, setInterval, clearInterval -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * Restore of 1,000 policies (the seven types, with assignments) from a backup of a simulated
  * tenant whose policies were then deleted, while it answers every Graph request after 20 ms. Reports the wall time of the
@@ -13,75 +13,32 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  BENCH_DIR,
   DIST,
-  REDIS_URL,
-  SECRETS_KEY,
-  createProductWorld,
+  POLICY_SIZES,
+  SIM_SECRET,
+  api,
+  createTenant,
+  graphEnv,
   log,
   machineInfo,
+  memoryOf,
   onCleanup,
   requireBuild,
   runBenchmark,
-  sleep,
-  startProductApi,
-  startServer,
-  uniqueRedisPrefix,
+  startProduct,
+  startProductWorker,
   waitForQuiet,
+  waitForRun,
   writeResult,
 } from './lib.mjs';
 
-const SIM_SECRET = `bench-sim-${randomUUID()}`;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_GRAPH_CONCURRENCY ?? 4);
-// 1,000 policies over the seven types, in roughly a real tenant's proportions (as bench/sync).
-const POLICY_SIZES = {
-  deviceConfigurations: 300,
-  configurationPolicies: 300,
-  deviceCompliancePolicies: 120,
-  groupPolicyConfigurations: 120,
-  iosManagedAppProtections: 50,
-  androidManagedAppProtections: 50,
-  deviceEnrollmentConfigurations: 60,
-};
 
 /** CPU seconds a process has used (user + system), from /proc. */
 function cpuSecondsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function memoryOf(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakRssMiB: Math.round(kib('VmHWM') / 1024) };
-}
-
-async function api(base, token, method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const json = response.status === 204 ? null : await response.json();
-  if (response.status >= 400)
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Polls the run (every `everyMs`: the restore's is measured by its own timestamps). */
-async function waitForRun(base, token, id, everyMs = 50, limitMs = 300_000) {
-  const started = performance.now();
-  for (;;) {
-    const run = await api(base, token, 'GET', `/operations/${id}`);
-    if (run.status === 'completed') return run;
-    if (performance.now() - started > limitMs) throw new Error(`run ${id} did not finish`);
-    await sleep(everyMs);
-  }
 }
 
 /** Starts a run over HTTP and waits for it; throws unless it succeeded. */
@@ -142,68 +99,41 @@ await runBenchmark('restore', 9 * 60_000, async () => {
   requireBuild();
   const quiet = await waitForQuiet();
   const machine = await machineInfo();
-  const world = await createProductWorld(`tenantops_bench_${Date.now()}_restore`);
   // The simulated Graph runs in this process: its handle sets the assignments, deletes policies.
   const { startGraphSim } = await import(pathToFileURL(join(DIST, 'libs/graph-sim/index.js')).href);
   const sim = await startGraphSim({ clientSecret: SIM_SECRET });
   onCleanup(() => sim.close());
-  const env = {
-    GRAPH_BASE_URL: sim.url,
-    GRAPH_LOGIN_URL: sim.url,
-    GRAPH_CA_CERT: sim.caCert,
-    GRAPH_CONCURRENCY_PER_TENANT: String(CONCURRENCY),
-    LOG_LEVEL: 'warn',
-  };
-  const prefix = uniqueRedisPrefix();
-  const apiServer = await startProductApi(world.url, prefix, env);
-  const startWorker = (label, nodeArgs = []) =>
-    startServer(
-      join(BENCH_DIR, 'bench-server.mjs'),
-      {
-        NODE_ENV: 'production',
-        DATABASE_URL: world.url,
-        REDIS_URL,
-        REDIS_PREFIX: prefix,
-        SECRETS_KEY,
-        APP_ROLES: 'worker',
-        BENCH_DIST: DIST,
-        ...env,
-      },
-      { label, nodeArgs },
-    );
+  const env = { ...graphEnv(sim), GRAPH_CONCURRENCY_PER_TENANT: String(CONCURRENCY) };
   // One worker prepares the tenant (backup, syncs); a fresh one runs the restore alone, so that
   // its memory and CPU are the restore's (BENCH_WORKER_PROFILE=<dir>: its CPU profile).
-  const setupWorker = startWorker('setup worker');
-  await setupWorker.ready;
+  const {
+    world,
+    prefix,
+    api: apiServer,
+    worker: setupWorker,
+  } = await startProduct('restore', { env, worker: 'setup worker' });
   const { base } = apiServer;
   const token = world.token;
-  const tenant = (displayName) =>
-    api(base, token, 'POST', `/workspaces/${world.workspaceId}/tenants`, {
-      displayName,
-      entraTenantId: randomUUID(),
-      clientId: randomUUID(),
-      clientSecret: SIM_SECRET,
-    });
 
   // A tenant of 1,000 policies with assignments to its groups, backed up; then every policy is
   // deleted but Intune's three default enrollment configurations (which cannot be), and the
   // inventory and directory synced (the preview reads them): a disaster-recovery restore.
-  const target = await tenant('Bench tenant');
-  const targetSim = sim.tenant(target.entraTenantId);
+  const entra = randomUUID();
+  const targetId = await createTenant(base, token, world.workspaceId, 'Bench tenant', {
+    simulated: true,
+    entraTenantId: entra,
+  });
+  const targetSim = sim.tenant(entra);
   targetSim.regenerate({ ...POLICY_SIZES, groups: 250 });
   useTenantGroups(targetSim);
-  await run(base, token, `/tenants/${target.id}/directory/groups/sync`);
-  const schedule = await api(base, token, 'POST', `/tenants/${target.id}/backup-schedules`, {
+  await run(base, token, `/tenants/${targetId}/directory/groups/sync`);
+  const schedule = await api(base, token, 'POST', `/tenants/${targetId}/backup-schedules`, {
     name: 'Bench',
     cron: '0 3 * * *',
     timezone: 'UTC',
   });
   const backupStarted = performance.now();
-  const backup = await run(
-    base,
-    token,
-    `/tenants/${target.id}/backup-schedules/${schedule.id}/run`,
-  );
+  const backup = await run(base, token, `/tenants/${targetId}/backup-schedules/${schedule.id}/run`);
   const backupMs = Math.round(performance.now() - backupStarted);
   const setId = backup.context.backupSetId;
   log(`backup of ${backup.summaryCounts.total} policies: ${backupMs} ms`);
@@ -214,18 +144,17 @@ await runBenchmark('restore', 9 * 60_000, async () => {
       }
     }
   }
-  await run(base, token, `/tenants/${target.id}/inventory/sync`);
+  await run(base, token, `/tenants/${targetId}/inventory/sync`);
   await setupWorker.stop();
   const profile = process.env.BENCH_WORKER_PROFILE;
-  const worker = startWorker(
-    'restore worker',
-    profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
-  );
-  await worker.ready;
+  const worker = await startProductWorker(world.url, prefix, env, {
+    label: 'restore worker',
+    nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+  });
   const workerAtBoot = memoryOf(worker.pid);
 
   const previewStarted = performance.now();
-  const restore = await api(base, token, 'POST', `/tenants/${target.id}/restore-runs`, {
+  const restore = await api(base, token, 'POST', `/tenants/${targetId}/restore-runs`, {
     sourceBackupSetId: setId,
     conflictPolicy: 'skip',
   });
@@ -252,7 +181,7 @@ await runBenchmark('restore', 9 * 60_000, async () => {
     base,
     token,
     'POST',
-    `/tenants/${target.id}/restore-runs/${restore.id}/execute`,
+    `/tenants/${targetId}/restore-runs/${restore.id}/execute`,
   );
   // Polled seldom, so that the API takes little CPU from the restore it watches.
   const done = await waitForRun(base, token, execution.id, 500);
@@ -273,7 +202,7 @@ await runBenchmark('restore', 9 * 60_000, async () => {
   const sync = await waitForRun(base, token, done.context.inventorySyncRunId);
   const restoreRequests = targetSim.requests.filter((r) => r.at < Date.parse(sync.startedAt));
   const requests = requestsOf(restoreRequests);
-  const items = (await api(base, token, 'GET', `/tenants/${target.id}/restore-runs/${restore.id}`))
+  const items = (await api(base, token, 'GET', `/tenants/${targetId}/restore-runs/${restore.id}`))
     .items;
   const created = items.filter((item) => item.result === 'created').length;
   const assignmentSets = items.filter(

@@ -8,11 +8,6 @@ import type { OperationRun } from './run-types.js';
 
 const BATCH = 500;
 const MINUTE = 60_000;
-/**
- * A run queued this recently is left alone: its start may not have added its job yet (the row is
- * written first). Dispatching it again would be harmless (job id = run id) but pointless.
- */
-const DISPATCH_GRACE_MS = MINUTE;
 
 export interface SweepResult {
   /** Queued runs whose job Redis lost, queued again (job id = run id). */
@@ -43,16 +38,16 @@ export class RunLivenessService {
 
   async sweep(now = new Date()): Promise<SweepResult> {
     const staleBefore = now.getTime() - this.config.runs.staleQueuedMinutes * MINUTE;
+    // A run queued within RUN_QUEUED_GRACE_SECONDS is left alone, as a start leaves it: its start
+    // may not have added its job yet (the row is written first). Dispatching it again would be
+    // harmless (job id = run id) but pointless.
+    const graceBefore = new Date(now.getTime() - this.config.runs.queuedGraceSeconds * 1000);
     const orphans: string[] = [];
     const jobless: { id: string; type: string }[] = [];
     // Every candidate is looked at, not just a first batch: a backlog of runs whose jobs are
     // still waiting must not hide the orphans behind it.
     for (let after: string | null = null; ;) {
-      const candidates = await this.runs.findQueuedBefore(
-        new Date(now.getTime() - DISPATCH_GRACE_MS),
-        after,
-        BATCH,
-      );
+      const candidates = await this.runs.findQueuedBefore(graceBefore, after, BATCH);
       // A type this process does not know has a queue it cannot look into: leave it be.
       const known = candidates.filter((run) => this.registry.find(run.type));
       const pending = await Promise.all(known.map((run) => this.dispatcher.hasPendingJob(run)));

@@ -1,11 +1,7 @@
 export * from './actor.js';
 export * from './api-tokens.service.js';
 export * from './audit.service.js';
-export type {
-  AuditEntry,
-  AuditEvent,
-  AuditLogFilter,
-} from './repositories/audit-log.repository.js';
+export type { AuditEntry, AuditEvent } from './repositories/audit-log.repository.js';
 export type { TokenHolder, TokenSummary } from './repositories/api-token.repository.js';
 export type {
   MembershipWithWorkspace,

@@ -22,7 +22,7 @@ import type { FastifyReply } from 'fastify';
 import { Capability, CurrentPrincipal, Principal, RequireCapability } from '#libs/authz';
 import { RecordNotFoundError } from '#libs/common/errors';
 import { isUuid } from '#libs/common/ids';
-import { decodeCursor, pageOf } from '#libs/common/pagination';
+import { mapPage } from '#libs/common/pagination';
 import { AuditService, TenantsService, WorkspacesService } from '#libs/tenancy';
 import { OnboardingService } from '../onboarding/index.js';
 import { AuditEntryDto, AuditLogPageDto, AuditLogQueryDto } from './dto/audit-log.dto.js';
@@ -72,23 +72,17 @@ export class WorkspacesController {
     @Param('workspaceId') workspaceId: string,
     @Query() query: AuditLogQueryDto,
   ): Promise<AuditLogPageDto> {
-    const limit = query.limit ?? 50;
-    const before =
-      query.cursor === undefined
-        ? undefined
-        : decodeCursor(query.cursor, 1, ([id]) => /^\d{1,19}$/.test(id ?? ''))[0];
-    const rows = await this.audit.list({
-      workspaceId,
+    const page = await this.audit.page(workspaceId, {
       actorId: query.actorId,
       action: query.action,
       targetType: query.recordType,
       targetId: query.recordId,
       from: query.from,
       to: query.to,
-      before,
-      limit: limit + 1,
+      cursor: query.cursor,
+      limit: query.limit,
     });
-    return pageOf(rows, limit, (entry) => [entry.id], AuditEntryDto.from);
+    return mapPage(page, AuditEntryDto.from);
   }
 
   @Post('members')
