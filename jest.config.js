@@ -22,6 +22,7 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/support/longest-first.js',
   // How long a worker may take to exit once the run is over. Its event loop is empty by then (no
   // open handle), but Node's teardown of what jest's ESM runtime kept of every file the worker ran
   // (a known jest/Node leak: ~1 GB by the end) outlasts jest's default 500 ms when the 2 cores are
