@@ -13,7 +13,9 @@
  * Env (all optional): BENCH_TENANTS (1000), BENCH_POLICIES (100), BENCH_WORKERS (2),
  * BENCH_CONCURRENCY (64: WORKER_CONCURRENCY), BENCH_PER_TENANT (4: GRAPH_CONCURRENCY_PER_TENANT),
  * BENCH_LATENCY_MS (30), BENCH_BUCKET_REQUESTS (60), BENCH_BUCKET_WINDOW_SECONDS (20),
- * BENCH_WORKER_NODE_OPTIONS (the workers' NODE_OPTIONS), BENCH_RESULT_NAME (fleet).
+ * BENCH_WORKER_NODE_OPTIONS (the workers' NODE_OPTIONS), BENCH_WORKER_ENV (a JSON object of more
+ * variables for the workers, e.g. '{"MALLOC_ARENA_MAX":"2"}' as a diagnostic), BENCH_RESULT_NAME
+ * (fleet).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -51,6 +53,7 @@ const WINDOW_SECONDS = Number(env.BENCH_BUCKET_WINDOW_SECONDS ?? 20);
 if (TENANTS > 5000 || POLICIES > 1000 || WORKERS > 8 || CONCURRENCY > 1024)
   throw new Error('Refusing: keep it bounded (≤ 5,000 tenants, ≤ 1,000 policies, ≤ 8 workers).');
 const SIM_SECRET = `bench-sim-secret-${randomUUID()}`;
+const WORKER_ENV = JSON.parse(env.BENCH_WORKER_ENV ?? '{}');
 const GOALS = { createdWithinSeconds: 5, makespanOverBound: 1.5, peakRssMiB: 512 };
 const FIRE = '2026-12-03T02:00:00.000Z';
 
@@ -207,6 +210,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
         WORKER_CONCURRENCY: String(CONCURRENCY),
         ...(env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_WORKER_NODE_OPTIONS } : {}),
         GRAPH_CONCURRENCY_PER_TENANT: String(PER_TENANT),
+        ...WORKER_ENV,
       },
       { label: `worker ${i + 1}` },
     ),
@@ -295,9 +299,39 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
     requestsSentInsideRetryAfterWindow: early,
     mostArrivalsInOneWindow: arrivals.length ? Math.max(...arrivals) : 0,
     workerPeakRssMiB: peakRssMiB,
+    // process.memoryUsage() at each worker's highest sampled rss: what the rss is made of.
+    // ...and once every run has completed: what the process keeps between nights.
+    // (`live`: after a full GC, when the workers run with --expose-gc.)
+    workerMemoryAtEndMiB: workerStats.map(({ memory }) =>
+      Object.fromEntries(
+        Object.entries({ ...memory.now, liveHeapUsed: memory.live?.heapUsed ?? NaN }).map(
+          ([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)],
+        ),
+      ),
+    ),
+    workerMemoryAtPeakMiB: workerStats.map(({ memory }) => ({
+      ...Object.fromEntries(
+        Object.entries(memory.atPeakRss)
+          .filter(([k]) => k !== 'at')
+          .map(([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)]),
+      ),
+      secondsAfterFire: round2((memory.atPeakRss.at - fireAt) / 1000, 1),
+      heapSpaces: Object.fromEntries(
+        Object.entries(memory.heapSpaces).map(([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)]),
+      ),
+    })),
     outcomes,
     backupSets: sets.sets,
     backupItems: sets.items,
+    // Each worker's memory every 5 s: [seconds after the fire, rss, heapTotal, heapUsed, external] (MiB).
+    workerMemorySeriesMiB: workerStats.map(({ memory }) =>
+      memory.series
+        .filter(([at]) => at >= fireAt - 5000)
+        .map(([at, ...bytes]) => [
+          round2((at - fireAt) / 1000, 0),
+          ...bytes.map((b) => round2(b / 2 ** 20, 0)),
+        ]),
+    ),
     workerStatementsPerRun: round2(
       workerStats.reduce((sum, s) => sum + s.statements, 0) / TENANTS,
       1,
@@ -330,6 +364,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
       workerConcurrency: CONCURRENCY,
       graphConcurrencyPerTenant: PER_TENANT,
       workerNodeOptions: env.BENCH_WORKER_NODE_OPTIONS ?? null,
+      workerEnv: WORKER_ENV,
       simLatencyMs: LATENCY_MS,
       bucket: { requests: BUCKET, windowSeconds: WINDOW_SECONDS },
       schedule:

@@ -11,6 +11,7 @@ import { RestoreRuns1795968000000 } from './1795968000000-restore-runs.js';
 import { TenantOnboarding1796054400000 } from './1796054400000-tenant-onboarding.js';
 import { OperatorSurface1796140800000 } from './1796140800000-operator-surface.js';
 import { SecretsRotation1796313600000 } from './1796313600000-secrets-rotation.js';
+import { BackupSetCapture1796400000000 } from './1796400000000-backup-set-capture.js';
 
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   TenantOnboarding1796054400000,
   OperatorSurface1796140800000,
   SecretsRotation1796313600000,
+  BackupSetCapture1796400000000,
 ];

@@ -261,6 +261,67 @@ describe('backup sets', () => {
     expect(settings.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('a backup run writes its set page by page, shown only once whole; a failed run leaves none', async () => {
+    const made = await workspace.tenant({ clientSecret: SIM_CLIENT_SECRET });
+    // Settings catalog policies come 25 to a Graph page: two pages, read while the first is written.
+    await sim.control.sizes(made.entraTenantId, {
+      deviceCompliancePolicies: 2,
+      configurationPolicies: 30,
+    });
+    await sim.control.faults(made.entraTenantId, { latencyMs: 40 });
+    const schedule = await createSchedule(t, made.id, owner.token, {
+      policyTypes: ['compliance_policy', 'settings_catalog'],
+    });
+    const setsOfRun = (runId: string): Promise<{ capturing: boolean; items: number }[]> =>
+      t.db.query(
+        `SELECT s.capturing, count(i.*)::int AS items FROM backup_sets s
+           LEFT JOIN backup_set_items i ON i.backup_set_id = s.id
+          WHERE s.operation_run_id = $1 GROUP BY s.id`,
+        [runId],
+      );
+    const started = await t.http.post(`${schedulesOf(made.id)}/${schedule.id}/run`, {
+      token: owner.token,
+    });
+    const runId = started.body.run.id;
+    let seen = await setsOfRun(runId);
+    for (let i = 0; i < 400; i++) {
+      seen = await setsOfRun(runId);
+      if (seen[0]?.items) break;
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    // Items are in PostgreSQL before the run has captured them all, in a set nobody sees yet.
+    expect(seen).toEqual([{ capturing: true, items: expect.any(Number) }]);
+    expect(seen[0]!.items).toBeLessThan(32);
+    const listed = await t.http.get(`/tenants/${made.id}/backup-sets`, { token: operator.token });
+    expect(listed.body.items).toEqual([]);
+    const run = await waitForRun(t.http, owner.token, runId);
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      summaryCounts: { total: 32, succeeded: 32 },
+    });
+    expect(await setsOfRun(runId)).toEqual([{ capturing: false, items: 32 }]);
+    const set = await t.http.get(`/tenants/${made.id}/backup-sets/${run.context.backupSetId}`, {
+      token: operator.token,
+    });
+    expect(set.body).toMatchObject({ itemCount: 32 });
+
+    // Graph refuses the second type's list once the first type's items are written: the run
+    // fails and takes what it wrote with it.
+    await sim.control.schedule(made.entraTenantId, {
+      status: 403,
+      count: 1,
+      match: 'configurationPolicies',
+    });
+    const again = await t.http.post(`${schedulesOf(made.id)}/${schedule.id}/run`, {
+      token: owner.token,
+    });
+    const failed = await waitForRun(t.http, owner.token, again.body.run.id);
+    expect(failed).toMatchObject({ outcome: 'failed', summaryCounts: { total: 2, succeeded: 2 } });
+    expect(await setsOfRun(failed.id)).toEqual([]);
+    const after = await t.http.get(`/tenants/${made.id}/backup-sets`, { token: operator.token });
+    expect(after.body.items.map((s: any) => s.id)).toEqual([set.body.id]);
+  });
+
   it('backup_set_add_policies captures chosen inventory items, deduplicated while active', async () => {
     const made = await tenant();
     const set = await t.http.post(`/tenants/${made.id}/backup-sets`, {

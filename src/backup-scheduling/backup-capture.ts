@@ -25,51 +25,59 @@ export class BackupCapture {
     private readonly capture: PolicyCaptureService,
   ) {}
 
-  /** Every policy of the types (none: every type). */
-  async listPolicies(tenantId: string, types: readonly string[]): Promise<PolicyRef[]> {
+  /**
+   * Every policy of the types (none: every type), one Graph page at a time: a page is read only
+   * once the previous one has been captured and written, so a run never holds a whole tenant.
+   */
+  async *policyPages(tenantId: string, types: readonly string[]): AsyncGenerator<PolicyRef[]> {
     const graph = this.graph.forTenant(tenantId);
-    const refs: PolicyRef[] = [];
     for (const policyType of selectedPolicyTypes(types)) {
-      for (const item of await graph.listAll(POLICY_TYPES[policyType].resource)) {
-        refs.push({ policyType, graphId: item.id });
-      }
+      const { resource } = POLICY_TYPES[policyType];
+      let nextLink: string | undefined;
+      do {
+        const page = await graph.list(resource, { nextLink }).catch(skipWhenUnusable);
+        yield page.items.map((item) => ({ policyType, graphId: item.id }));
+        nextLink = page.nextLink;
+      } while (nextLink);
     }
-    return refs;
   }
 
   /**
-   * Captures the policies, counting each in the run; a policy that Graph refuses (not found,
-   * forbidden…) is a failed item, and an unusable tenant skips the run ({@link skipWhenUnusable}).
-   * Each captured policy is kept as its JSON text (what the set's insert takes): a worker runs
-   * many backups at once, and the objects weigh several times their text.
+   * Captures the policies, counting each in the run, and hands each round's captured policies to
+   * `write` before capturing the next: what a run holds is one round, whatever the tenant's size.
+   * A policy that Graph refuses (not found, forbidden…) is a failed item, and an unusable tenant
+   * skips the run ({@link skipWhenUnusable}). Each captured policy is handed over as its JSON text
+   * (what the insert takes): the objects weigh several times their text.
    */
-  async captureAll(
+  async captureInto(
     run: RunContext,
     tenantId: string,
-    refs: () => Promise<PolicyRef[]>,
-  ): Promise<string[]> {
-    const policies = await refs().catch(skipWhenUnusable);
+    pages: AsyncIterable<readonly PolicyRef[]> | Iterable<readonly PolicyRef[]>,
+    write: (items: string[]) => Promise<void>,
+  ): Promise<void> {
     const graph = this.graph.forTenant(tenantId);
-    const items: string[] = [];
-    for (let start = 0; start < policies.length; start += CAPTURE_BATCH) {
-      run.throwIfInterrupted();
-      const outcomes = await this.capture
-        .captureMany(graph, policies.slice(start, start + CAPTURE_BATCH))
-        .catch(skipWhenUnusable);
-      for (const outcome of outcomes) {
-        run.increment('total');
-        if (outcome.ok) {
-          items.push(JSON.stringify(outcome.policy satisfies CapturedPolicy));
-          run.increment('succeeded');
-          continue;
+    for await (const refs of pages) {
+      for (let start = 0; start < refs.length; start += CAPTURE_BATCH) {
+        run.throwIfInterrupted();
+        const outcomes = await this.capture
+          .captureMany(graph, refs.slice(start, start + CAPTURE_BATCH))
+          .catch(skipWhenUnusable);
+        const items: string[] = [];
+        for (const outcome of outcomes) {
+          run.increment('total');
+          if (outcome.ok) {
+            items.push(JSON.stringify(outcome.policy satisfies CapturedPolicy));
+            run.increment('succeeded');
+            continue;
+          }
+          const { error, ref } = outcome;
+          if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
+          if (!isItemFailure(error) || error.retryable) throw error;
+          run.increment('failed');
+          run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
         }
-        const { error, ref } = outcome;
-        if (error instanceof GraphUnauthorizedError) skipWhenUnusable(error);
-        if (!isItemFailure(error) || error.retryable) throw error;
-        run.increment('failed');
-        run.fail(`${ref.policyType} ${ref.graphId}`, error.code, error.message);
+        await write(items);
       }
     }
-    return items;
   }
 }

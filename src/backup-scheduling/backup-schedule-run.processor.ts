@@ -10,7 +10,7 @@ import {
 import { TenantsService } from '#libs/tenancy';
 import { BackupCapture } from './backup-capture.js';
 import { BackupScheduleRepository } from './backup-schedules.repository.js';
-import { BackupSetRepository } from './backup-sets.repository.js';
+import { BackupSetRepository, type BackupSet } from './backup-sets.repository.js';
 import { liveSchedule, SkipCode, skipWhenUnusable } from './backup-skips.js';
 
 @HandlesRun('backup_schedule_run')
@@ -43,11 +43,9 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
     }
     const tenantId = run.run.tenantId!;
     await this.tenants.get(tenantId).catch(skipWhenUnusable);
-    const items = await this.capture.captureAll(run, tenantId, () =>
-      this.capture.listPolicies(tenantId, schedule.policyTypes),
-    );
-    run.throwIfInterrupted();
-    const set = await this.sets.create(
+    const set = await this.captureSet(
+      run,
+      tenantId,
       {
         id: randomUUID(),
         workspaceId: schedule.workspaceId,
@@ -56,7 +54,7 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
         operationRunId: run.runId,
         name: `${schedule.name} — ${scheduledFor ?? new Date().toISOString()}`,
       },
-      items,
+      schedule.policyTypes,
     );
     run.setContext({ backupSetId: set.id });
     if (scheduled && run.failures.length === 0) {
@@ -71,6 +69,39 @@ export class BackupScheduleRunProcessor implements RunHandler<'backup_schedule_r
       });
       run.setContext({ retentionRunId: retention.id });
       this.logger.debug({ ...run.logFields, retentionRunId: retention.id }, 'Retention started');
+    }
+  }
+
+  /**
+   * The set, written page by page as the policies are captured (a worker runs many backups at
+   * once: none may hold a whole tenant) and shown only once whole. A run that ends otherwise drops
+   * what it wrote, as does the next attempt of one whose worker died; the purge takes the rest.
+   */
+  private async captureSet(
+    run: RunContext<'backup_schedule_run'>,
+    tenantId: string,
+    set: Omit<BackupSet, 'createdAt' | 'itemCount'>,
+    policyTypes: readonly string[],
+  ): Promise<BackupSet> {
+    if (run.run.attempts > 1) await this.sets.discardCaptures(run.runId);
+    await this.sets.openCapture(set);
+    try {
+      await this.capture.captureInto(
+        run,
+        tenantId,
+        this.capture.policyPages(tenantId, policyTypes),
+        (items) => this.sets.appendCaptured(set.id, items),
+      );
+      run.throwIfInterrupted();
+      return await this.sets.sealCapture(set.id);
+    } catch (error) {
+      await this.sets.discardCaptures(run.runId).catch((cause: unknown) => {
+        this.logger.warn(
+          { ...run.logFields, err: cause },
+          'Could not drop an unfinished backup set',
+        );
+      });
+      throw error;
     }
   }
 }

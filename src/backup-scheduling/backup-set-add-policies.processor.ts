@@ -9,8 +9,9 @@ import { BackupCapture } from './backup-capture.js';
 import { BackupSetRepository } from './backup-sets.repository.js';
 
 /**
- * Captures the chosen inventory items' policies into the set. An item deleted from the inventory
- * since the start is a failed item; the others are read from Graph as a backup run reads them.
+ * Captures the chosen inventory items' policies into the set, each round of them added as it is
+ * captured. An item deleted from the inventory since the start is a failed item; the others are
+ * read from Graph as a backup run reads them.
  */
 @HandlesRun('backup_set_add_policies')
 export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add_policies'> {
@@ -31,7 +32,9 @@ export class BackupSetAddPoliciesProcessor implements RunHandler<'backup_set_add
       run.increment('failed');
       run.fail(id, 'inventory.item_not_found', 'The inventory item is no longer live.');
     }
-    const items = await this.capture.captureAll(run, set.tenantId, async () => refs);
-    run.increment('created', await this.sets.addItems(set.id, items));
+    // Added round by round as captured, like a backup's pages: a selection may be a whole tenant.
+    await this.capture.captureInto(run, set.tenantId, [refs], async (items) => {
+      run.increment('created', await this.sets.addItems(set.id, items));
+    });
   }
 }

@@ -40,8 +40,12 @@ const INSERT_ITEMS = `
          "displayName" text, content jsonb, assignments jsonb, "contentHash" text)
   ON CONFLICT DO NOTHING`;
 
+/** A capturing set (`s`) whose run is over or gone: nothing will seal it. */
+const ABANDONED = `NOT EXISTS (
+  SELECT 1 FROM operation_runs r WHERE r.id = s.operation_run_id AND r.status <> 'completed')`;
+
 /**
- * A captured policy, or the JSON text of one: a run capturing a whole tenant keeps its items as
+ * A captured policy, or the JSON text of one: a capture keeps the items of its current batch as
  * text until they are written (a few times smaller than the objects, and nothing to serialise again).
  */
 export type CapturedItem = CapturedPolicy | string;
@@ -82,6 +86,44 @@ export class BackupSetRepository {
     return within ? write(within) : this.transactions.run(write);
   }
 
+  /**
+   * A set its run fills as it captures (`capturing`): nothing reads it until
+   * {@link sealCapture}, and a run that ends otherwise drops it ({@link discardCaptures}).
+   */
+  async openCapture(set: Omit<BackupSet, 'createdAt' | 'itemCount'>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO backup_sets (id, workspace_id, tenant_id, schedule_id, operation_run_id, name, capturing)
+       VALUES ($1, $2, $3, $4, $5, $6, true)`,
+      [set.id, set.workspaceId, set.tenantId, set.scheduleId, set.operationRunId, set.name],
+    );
+  }
+
+  /** Writes a batch of a capturing set's items, in one statement. */
+  async appendCaptured(setId: string, items: readonly CapturedItem[]): Promise<void> {
+    if (items.length) await this.db.query(INSERT_ITEMS, [setId, jsonArray(items)]);
+  }
+
+  /** The capture is whole: the set, with its item count, is visible from now on. */
+  async sealCapture(setId: string): Promise<BackupSet> {
+    const [rows]: [BackupSet[], number] = await this.db.query(
+      `UPDATE backup_sets s
+          SET capturing = false,
+              item_count = (SELECT count(*) FROM backup_set_items i WHERE i.backup_set_id = s.id)
+        WHERE id = $1 AND capturing
+        RETURNING ${COLUMNS}`,
+      [setId],
+    );
+    if (!rows[0]) throw new Error(`Backup set ${setId} is not capturing.`);
+    return rows[0];
+  }
+
+  /** Drops the sets a run was still capturing (its items with them): the run will not seal them. */
+  async discardCaptures(operationRunId: string): Promise<void> {
+    await this.db.query(`DELETE FROM backup_sets WHERE operation_run_id = $1 AND capturing`, [
+      operationRunId,
+    ]);
+  }
+
   /** Adds items the set does not hold yet (an item, once captured, never changes). */
   addItems(setId: string, items: readonly CapturedItem[]): Promise<number> {
     return this.transactions.run(async (tx) => {
@@ -113,7 +155,7 @@ export class BackupSetRepository {
   async findLive(id: string): Promise<BackupSet | null> {
     if (!isUuid(id)) return null;
     const rows: BackupSet[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM backup_sets WHERE id = $1 AND expired_at IS NULL`,
+      `SELECT ${COLUMNS} FROM backup_sets WHERE id = $1 AND expired_at IS NULL AND NOT capturing`,
       [id],
     );
     return rows[0] ?? null;
@@ -122,7 +164,8 @@ export class BackupSetRepository {
   listLiveByTenant(tenantId: string, scheduleId?: string): Promise<BackupSet[]> {
     return this.db.query(
       `SELECT ${COLUMNS} FROM backup_sets
-        WHERE tenant_id = $1 AND expired_at IS NULL AND ($2::uuid IS NULL OR schedule_id = $2)
+        WHERE tenant_id = $1 AND expired_at IS NULL AND NOT capturing
+          AND ($2::uuid IS NULL OR schedule_id = $2)
         ORDER BY created_at DESC, id DESC LIMIT 200`,
       [tenantId, scheduleId ?? null],
     );
@@ -141,8 +184,8 @@ export class BackupSetRepository {
   async expireBeyond(scheduleId: string, keepLast: number): Promise<number> {
     const rows: [unknown[], number] = await this.db.query(
       `UPDATE backup_sets SET expired_at = now()
-        WHERE schedule_id = $1 AND expired_at IS NULL AND id NOT IN (
-          SELECT id FROM backup_sets WHERE schedule_id = $1 AND expired_at IS NULL
+        WHERE schedule_id = $1 AND expired_at IS NULL AND NOT capturing AND id NOT IN (
+          SELECT id FROM backup_sets WHERE schedule_id = $1 AND expired_at IS NULL AND NOT capturing
            ORDER BY created_at DESC, id DESC LIMIT $2)
         RETURNING id`,
       [scheduleId, keepLast],
@@ -150,21 +193,28 @@ export class BackupSetRepository {
     return rows[1];
   }
 
-  /** Deletes up to `limit` expired sets of the workspace (their items with them). */
+  /**
+   * Deletes up to `limit` expired sets of the workspace (their items with them), and the sets
+   * left capturing by a run that is over (its worker died before it could drop them).
+   */
   async deleteExpired(workspaceId: string, limit: number): Promise<number> {
     const rows: [unknown[], number] = await this.db.query(
       `DELETE FROM backup_sets WHERE id IN (
-         SELECT id FROM backup_sets WHERE workspace_id = $1 AND expired_at IS NOT NULL LIMIT $2)
+         (SELECT id FROM backup_sets WHERE workspace_id = $1 AND expired_at IS NOT NULL LIMIT $2)
+         UNION ALL
+         (SELECT id FROM backup_sets s WHERE workspace_id = $1 AND capturing AND ${ABANDONED} LIMIT $2))
        RETURNING id`,
       [workspaceId, limit],
     );
     return rows[1];
   }
 
-  /** Workspaces that hold expired sets (the daily purge's work list). */
+  /** Workspaces that hold expired or abandoned sets (the daily purge's work list). */
   async workspacesWithExpired(): Promise<string[]> {
     const rows: { workspaceId: string }[] = await this.db.query(
-      `SELECT DISTINCT workspace_id AS "workspaceId" FROM backup_sets WHERE expired_at IS NOT NULL`,
+      `SELECT workspace_id AS "workspaceId" FROM backup_sets WHERE expired_at IS NOT NULL
+       UNION
+       SELECT workspace_id FROM backup_sets s WHERE capturing AND ${ABANDONED}`,
     );
     return rows.map((row) => row.workspaceId);
   }
