@@ -6,7 +6,7 @@ import { runSoak, type SoakReport } from './soak/soak.js';
  * Graph answering 10% 429 and 5% 503, a mixed load — and, while it runs, a worker SIGKILLed every
  * 20 s, Redis restarted empty, PostgreSQL restarted (fast), a scheduler killed between its runs'
  * insert and its tick's commit. Every invariant must hold at the end. The load is light (two
- * virtual users) so the soak's processes leave the other jest worker its core.
+ * virtual users) so the soak's processes leave the other jest workers the machine's cores.
  */
 let report: SoakReport;
 
