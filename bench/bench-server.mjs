@@ -1,4 +1,4 @@
-/* global process, URL -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global process -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * The product's HTTP API exactly as `node dist/src/main.js` boots it (same createApp, same
  * configuration from the environment), plus the test-only probe run types so the benchmarks can
@@ -7,19 +7,11 @@
  * Prints `BENCH_READY <port>` once listening.
  */
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadBuilt } from './child.mjs';
 
-const dist = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  process.env.BENCH_DIST ?? 'dist',
-);
-const load = (file) => import(pathToFileURL(resolve(dist, file)).href);
-
-const { parseConfig } = await load('libs/common/config/index.js');
-const { createApp } = await load('src/app.factory.js');
-const { ProbeRunsModule } = await load('test/support/probe-runs.module.js');
+const { parseConfig } = await loadBuilt('libs/common/config/index.js');
+const { createApp } = await loadBuilt('src/app.factory.js');
+const { ProbeRunsModule } = await loadBuilt('test/support/probe-runs.module.js');
 
 const config = parseConfig(process.env);
 const app = await createApp(config, { extraModules: [ProbeRunsModule] });

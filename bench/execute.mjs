@@ -20,6 +20,7 @@ import {
   REDIS_URL,
   ROOT,
   SECRETS_KEY,
+  coresByRole,
   cpuMonitor,
   createProductWorld,
   createTenant,
@@ -93,28 +94,6 @@ async function workerStats(worker) {
   throw new Error(`no stats from worker ${worker.pid}`);
 }
 
-/** Cores used between two cpuMonitor snapshots by the given pids, PostgreSQL, Redis, the rest. */
-function coresBy(before, after, pids) {
-  const seconds = (after.at - before.at) / 1000;
-  const groups = { workers: 0, postgres: 0, redis: 0, benchmark: 0, otherProcesses: 0 };
-  for (const [pid, { comm, seconds: used }] of after.processes) {
-    const delta = used - (before.processes.get(pid)?.seconds ?? 0);
-    if (delta <= 0) continue;
-    const group = pids.includes(pid)
-      ? 'workers'
-      : comm.startsWith('postgres')
-        ? 'postgres'
-        : comm.startsWith('redis')
-          ? 'redis'
-          : pid === process.pid
-            ? 'benchmark'
-            : 'otherProcesses';
-    groups[group] += delta;
-  }
-  groups.totalBusy = after.system.busy - before.system.busy;
-  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, round2(v / seconds)]));
-}
-
 async function addPaused(queue, count, name) {
   await queue.pause();
   for (let done = 0; done < count; done += 1000) {
@@ -150,10 +129,11 @@ async function rawRound(prefix, index) {
     await sleep(25);
   }
   const seconds = (performance.now() - started) / 1000;
-  const cores = coresBy(
+  const cores = coresByRole(
     monitor.before,
     monitor.stop(),
-    workers.map((w) => w.pid),
+    { workers: workers.map((w) => w.pid) },
+    { self: 'benchmark' },
   );
   await Promise.all(workers.map((w) => w.stop()));
   await queue.close();
@@ -230,10 +210,11 @@ async function productRound(dbName, world, prefix, index) {
     }
     await sleep(100);
   }
-  const cores = coresBy(
+  const cores = coresByRole(
     monitor.before,
     monitor.stop(),
-    workers.map((w) => w.pid),
+    { workers: workers.map((w) => w.pid) },
+    { self: 'benchmark' },
   );
   const after = await Promise.all(workers.map(workerStats));
   const [check] = await sql(

@@ -27,6 +27,7 @@ import {
   DIST,
   REDIS_URL,
   SECRETS_KEY,
+  coresByRole,
   cpuMonitor,
   createProductWorld,
   databaseUrl,
@@ -115,21 +116,6 @@ async function pool(items, width, task) {
     }),
   );
   return results;
-}
-
-function coresBy(before, after, roles) {
-  const seconds = (after.at - before.at) / 1000;
-  const groups = { workers: 0, sim: 0, scheduler: 0, postgres: 0, redis: 0, other: 0 };
-  for (const [pid, { comm, seconds: used }] of after.processes) {
-    const delta = used - (before.processes.get(pid)?.seconds ?? 0);
-    if (delta <= 0) continue;
-    const role =
-      Object.entries(roles).find(([, pids]) => pids.includes(pid))?.[0] ??
-      (comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other');
-    groups[role] += delta;
-  }
-  groups.totalBusy = after.system.busy - before.system.busy;
-  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, round2(v / seconds)]));
 }
 
 await runBenchmark('fleet', 30 * 60_000, async () => {
@@ -242,11 +228,12 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
     if (Date.now() - fireAt > 25 * 60_000) throw new Error(`only ${completed} runs completed`);
     await sleep(500);
   }
-  const cores = coresBy(monitor.before, monitor.stop(), {
-    workers: workers.map((w) => w.pid),
-    sim: [sim.pid],
-    scheduler: [scheduler.pid],
-  });
+  const cores = coresByRole(
+    monitor.before,
+    monitor.stop(),
+    { workers: workers.map((w) => w.pid), sim: [sim.pid], scheduler: [scheduler.pid] },
+    { other: 'other' },
+  );
   const [simStats, ...workerStats] = await Promise.all([sim, ...workers].map(statsOf));
   const [runs] = await sql(
     dbName,

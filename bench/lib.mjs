@@ -690,6 +690,41 @@ export function cpuMonitor(intervalMs = 500) {
 }
 
 /**
+ * CPU seconds each group used between two cpuMonitor snapshots: each of `roles` (name → pids),
+ * PostgreSQL and Redis (by process name), this benchmark process (as `self`, when named), and
+ * every other process (as `other`).
+ */
+export function cpuByRole(before, after, roles, { self, other = 'otherProcesses' } = {}) {
+  const names = Object.keys(roles);
+  const groups = Object.fromEntries(
+    [...names, 'postgres', 'redis', ...(self ? [self] : []), other].map((name) => [name, 0]),
+  );
+  for (const [pid, { comm, seconds: used }] of after.processes) {
+    const delta = used - (before.processes.get(pid)?.seconds ?? 0);
+    if (delta <= 0) continue;
+    const group =
+      names.find((name) => roles[name].includes(pid)) ??
+      (comm.startsWith('postgres')
+        ? 'postgres'
+        : comm.startsWith('redis')
+          ? 'redis'
+          : self && pid === process.pid
+            ? self
+            : other);
+    groups[group] += delta;
+  }
+  return groups;
+}
+
+/** {@link cpuByRole} as cores (CPU seconds per second), with the system-wide busy cores. */
+export function coresByRole(before, after, roles, options) {
+  const seconds = (after.at - before.at) / 1000;
+  const groups = cpuByRole(before, after, roles, options);
+  groups.totalBusy = after.system.busy - before.system.busy;
+  return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, round(v / seconds)]));
+}
+
+/**
  * Cores used between two snapshots, by role: the server under test, PostgreSQL, Redis, this
  * load generator, other processes, and `unaccounted` (system-wide busy time not in those:
  * processes too short-lived to be sampled, e.g. PostgreSQL parallel workers, kernel work).
@@ -698,22 +733,7 @@ export function cpuMonitor(intervalMs = 500) {
  */
 export function coresUsed(before, after, serverPid) {
   const seconds = (after.at - before.at) / 1000;
-  const groups = { server: 0, postgres: 0, redis: 0, loadGenerator: 0, otherProcesses: 0 };
-  for (const [pid, { comm, seconds: used }] of after.processes) {
-    const delta = used - (before.processes.get(pid)?.seconds ?? 0);
-    if (delta <= 0) continue;
-    const group =
-      pid === serverPid
-        ? 'server'
-        : comm.startsWith('postgres')
-          ? 'postgres'
-          : comm.startsWith('redis')
-            ? 'redis'
-            : pid === process.pid
-              ? 'loadGenerator'
-              : 'otherProcesses';
-    groups[group] += delta;
-  }
+  const groups = cpuByRole(before, after, { server: [serverPid] }, { self: 'loadGenerator' });
   const processes = Object.values(groups).reduce((a, b) => a + b, 0);
   groups.unaccounted = Math.max(0, after.system.busy - before.system.busy - processes);
   groups.totalBusy = after.system.busy - before.system.busy;

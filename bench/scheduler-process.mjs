@@ -1,4 +1,4 @@
-/* global process, URL, setTimeout -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global process, setTimeout -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * One scheduler process for bench/scheduler.mjs: the product as `scheduler:tick` boots it (no
  * role: no HTTP, no worker, no clock), waiting until `BENCH_START_AT` (epoch ms) so that every
@@ -7,29 +7,15 @@
  * Prints `BENCH_READY 0` once booted and one JSON line with its figures when done.
  */
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import { countStatements, loadBuilt } from './child.mjs';
 
-const dist = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  process.env.BENCH_DIST ?? 'dist',
-);
-const load = (file) => import(pathToFileURL(resolve(dist, file)).href);
-
-let statements = 0;
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function countedQuery(...args) {
-  statements++;
-  return query.apply(this, args);
-};
+const statements = countStatements();
 
 const { NestFactory } = await import('@nestjs/core');
-const { parseConfig } = await load('libs/common/config/index.js');
-const { AppModule } = await load('src/app.module.js');
-const { SchedulerService } = await load('src/scheduler/index.js');
+const { parseConfig } = await loadBuilt('libs/common/config/index.js');
+const { AppModule } = await loadBuilt('src/app.module.js');
+const { SchedulerService } = await loadBuilt('src/scheduler/index.js');
 
 const config = parseConfig(process.env);
 const app = await NestFactory.createApplicationContext(
@@ -42,7 +28,7 @@ process.stdout.write('BENCH_READY 0\n');
 
 const startAt = Number(process.env.BENCH_START_AT);
 await new Promise((done) => setTimeout(done, Math.max(0, startAt - Date.now())));
-const before = statements;
+const before = statements();
 const started = performance.timeOrigin + performance.now();
 const report = await scheduler.tick(new Date(process.env.BENCH_NOW));
 const finished = performance.timeOrigin + performance.now();
@@ -52,7 +38,7 @@ process.stdout.write(
     finishedAt: finished,
     created: report.created.filter((run) => run.type === 'backup_schedule_run').length,
     deduplicated: report.deduplicated,
-    statements: statements - before,
+    statements: statements() - before,
   })}\n`,
 );
 await app.close();

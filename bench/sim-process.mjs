@@ -6,17 +6,9 @@
  * Prints `BENCH_SIM {"url","caCert"}` and then `BENCH_READY <port>`; on SIGWINCH one line
  * `BENCH_STATS {...throttle stats, maxRssBytes}`.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadBuilt } from './child.mjs';
 
-const dist = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  process.env.BENCH_DIST ?? 'dist',
-);
-const { startGraphSim } = await import(
-  pathToFileURL(resolve(dist, 'libs/graph-sim/index.js')).href
-);
+const { startGraphSim } = await loadBuilt('libs/graph-sim/index.js');
 
 const sim = await startGraphSim({
   clientSecret: process.env.BENCH_SIM_SECRET,

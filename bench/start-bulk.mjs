@@ -1,4 +1,4 @@
-/* global process, URL -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global process -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * Starts `BENCH_RUNS` probe runs (`probe_request`, no work) of tenant `BENCH_TENANT_ID` in
  * workspace `BENCH_WORKSPACE_ID` through `OperationRunsService.startMany`, 1,000 per call (one
@@ -6,21 +6,13 @@
  * boots it (no role). Prints one JSON line `{ started, seconds }` and exits.
  */
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-const dist = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  process.env.BENCH_DIST ?? 'dist',
-);
-const load = (file) => import(pathToFileURL(resolve(dist, file)).href);
+import { loadBuilt } from './child.mjs';
 
 const { NestFactory } = await import('@nestjs/core');
-const { parseConfig } = await load('libs/common/config/index.js');
-const { AppModule } = await load('src/app.module.js');
-const { OperationRunsService } = await load('libs/operation-runs/index.js');
-const { ProbeRunsModule } = await load('test/support/probe-runs.module.js');
+const { parseConfig } = await loadBuilt('libs/common/config/index.js');
+const { AppModule } = await loadBuilt('src/app.module.js');
+const { OperationRunsService } = await loadBuilt('libs/operation-runs/index.js');
+const { ProbeRunsModule } = await loadBuilt('test/support/probe-runs.module.js');
 
 const config = parseConfig(process.env);
 const app = await NestFactory.createApplicationContext(

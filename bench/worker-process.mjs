@@ -1,4 +1,4 @@
-/* global process, setInterval, URL -- Node.js globals (the ESLint config declares them for *.js only) */
+/* global process, setInterval -- Node.js globals (the ESLint config declares them for *.js only) */
 /**
  * One product process for bench/execute.mjs and bench/fleet.mjs, booted exactly as
  * `node dist/src/main.js` boots it (createApp, configuration from the environment — APP_ROLES
@@ -12,28 +12,14 @@
  * process has --expose-gc), `series` (every 5 s), `peak` (each field's own highest value) and `now`.
  */
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
-import pg from 'pg';
+import { countStatements, loadBuilt } from './child.mjs';
 
-const dist = resolve(
-  import.meta.dirname ?? new URL('.', import.meta.url).pathname,
-  '..',
-  process.env.BENCH_DIST ?? 'dist',
-);
-const load = (file) => import(pathToFileURL(resolve(dist, file)).href);
+const statements = countStatements();
 
-let statements = 0;
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function countedQuery(...args) {
-  statements++;
-  return query.apply(this, args);
-};
-
-const { parseConfig } = await load('libs/common/config/index.js');
-const { createApp } = await load('src/app.factory.js');
-const { ProbeRunsModule } = await load('test/support/probe-runs.module.js');
+const { parseConfig } = await loadBuilt('libs/common/config/index.js');
+const { createApp } = await loadBuilt('src/app.factory.js');
+const { ProbeRunsModule } = await loadBuilt('test/support/probe-runs.module.js');
 
 /** Where the memory is (rss vs V8's heap vs buffers outside it), at the rss peak and per field. */
 const memory = {
@@ -70,7 +56,7 @@ process.on('SIGWINCH', () => {
   const live = globalThis.gc ? process.memoryUsage() : null;
   process.stdout.write(
     `BENCH_STATS ${JSON.stringify({
-      statements,
+      statements: statements(),
       // resourceUsage().maxRSS is in KiB.
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       rssBytes: now.rss,
