@@ -55,6 +55,8 @@ it.each([
   'lost_jobs_dispatched_again',
 ])('%s', (name) => {
   const invariant = report.invariants.find((i) => i.name === name);
-  // What broke it, when it does not hold.
-  expect(invariant && (invariant.holds || invariant.detail)).toBe(true);
+  // What broke it, when it does not hold, and where the processes' logs were kept.
+  expect(invariant && (invariant.holds || `${invariant.detail}; logs in ${report.logs}`)).toBe(
+    true,
+  );
 });

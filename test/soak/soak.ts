@@ -44,7 +44,7 @@ export interface SoakOptions {
   workerKillEveryMs?: number;
   /** The longest the runs may take to drain once the load stops. */
   drainMs?: number;
-  /** Keeps the logs directory (its path is in the report). */
+  /** Keeps the logs directory (its path is in the report); kept anyway when an invariant breaks. */
   keepLogs?: boolean;
   /** On SIGINT/SIGTERM, remove what the soak started, then exit (the command line's case). */
   handleSignals?: boolean;
@@ -71,6 +71,7 @@ export interface SoakReport {
   drain: { seconds: number; sweeps: number; drained: boolean };
   invariants: InvariantResult[];
   holds: boolean;
+  /** The processes' logs, when kept. */
   logs?: string;
 }
 
@@ -102,12 +103,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const killEvery = options.workerKillEveryMs ?? 20_000;
   const drainMs = options.drainMs ?? 180_000;
   const logs = scratchDirectory('soak-logs');
+  // Kept when asked, and whenever an invariant breaks: the processes' logs say why.
+  let keepLogs = options.keepLogs ?? false;
   const cleanups: (() => Promise<unknown>)[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
       for (const step of cleanups.reverse()) await step().catch(() => undefined);
-      if (!options.keepLogs) rmSync(logs, { recursive: true, force: true });
+      if (!keepLogs) rmSync(logs, { recursive: true, force: true });
     })());
   // Ctrl-C still removes the servers: pg_ctl's PostgreSQL would outlive this process.
   const interrupted = () => void cleanup().finally(() => process.exit(130));
@@ -399,6 +402,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           .length,
       0,
     );
+    const holds = invariants.every((i) => i.holds);
+    if (!holds) keepLogs = true;
     return {
       soak: 'tenantops',
       machine: machine(),
@@ -427,8 +432,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       faults: faults.sort((a, b) => a.at - b.at),
       drain: { seconds: Math.round(drainSeconds), sweeps, drained },
       invariants,
-      holds: invariants.every((i) => i.holds),
-      ...(options.keepLogs ? { logs } : {}),
+      holds,
+      ...(keepLogs ? { logs } : {}),
     };
   } finally {
     process.off('SIGINT', interrupted);
