@@ -23,7 +23,7 @@ export default {
   testTimeout: 30000,
   // Three files at a time on 2 cores: most of a file's time is spent waiting (for runs, timers,
   // child processes, PostgreSQL), and with two workers a third of the CPU stayed idle (6.0–6.5 min
-  // for the suite; 5.1 min with three).
+  // for the suite; 5.1–6.0 min with three).
   maxWorkers: 3,
   testSequencer: '<rootDir>/test/support/longest-first.js',
   // How long a worker may take to exit once the run is over. Its event loop is empty by then (no
