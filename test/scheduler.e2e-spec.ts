@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { RunDispatcher } from '../libs/operation-runs/run-dispatcher.js';
 import type { Tenant } from '#libs/tenancy';
 import { SchedulerService } from '../src/scheduler/index.js';
@@ -140,6 +141,30 @@ describe('scheduler:tick', () => {
     ]);
     expect((row.next_fire_at as Date).toISOString()).toBe('2026-06-02T13:00:00.000Z');
     await waitForRun(t.http, owner.token, runs[0].id);
+  });
+
+  it('fires a schedule while a backup set of it is being written', async () => {
+    const made = await tenant();
+    const schedule = await createSchedule(t, made.id, owner.token);
+    await oweFiresFrom(t, schedule.id, '2026-06-02T14:00:00Z');
+    // A set of the schedule inserted in a transaction still open, as a capture writes it: its
+    // foreign key holds a key-share lock on the schedule's row until the transaction ends.
+    const writer = new pg.Client({ connectionString: t.db.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO backup_sets (id, workspace_id, tenant_id, schedule_id, name, capturing)
+         VALUES (gen_random_uuid(), $1, $2, $3, 'being written', true)`,
+        [workspace.id, made.id, schedule.id],
+      );
+      await tick('2026-06-02T14:00:10Z');
+      expect(await firesOf(schedule.id)).toEqual(['2026-06-02T14:00:00.000Z']);
+    } finally {
+      await writer.query('ROLLBACK');
+      await writer.end();
+    }
+    await waitForRun(t.http, owner.token, (await runsOfSchedule(t, schedule.id))[0].id);
   });
 });
 

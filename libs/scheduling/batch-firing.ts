@@ -42,7 +42,10 @@ export interface FiringSource<E extends DueTiming> {
   describe(entry: E): Record<string, unknown>;
   /**
    * Up to `limit` entries with a fire owed at `now`, oldest owed first, locked for `tx`
-   * (`FOR UPDATE SKIP LOCKED`: rows another scheduler holds are its to fire).
+   * (`FOR NO KEY UPDATE SKIP LOCKED`: rows another scheduler holds are its to fire). Not
+   * `FOR UPDATE`: that lock also conflicts with the key-share lock a foreign key takes while a
+   * row that references the entry is written (a backup set of the schedule), and the entry would
+   * be skipped, its fire late, whenever a tick met such a write.
    */
   claimDue(now: Date, limit: number, tx: Tx): Promise<E[]>;
   /** Moves each entry's owed fires on (null: it will not fire again), in `tx`. */
@@ -58,7 +61,7 @@ export interface FiringSource<E extends DueTiming> {
 
 /**
  * The scheduler's one way of firing stored schedules, whatever family they belong to. Each batch,
- * in one transaction: claim up to {@link FIRE_BATCH} due entries (`FOR UPDATE SKIP LOCKED`),
+ * in one transaction: claim up to {@link FIRE_BATCH} due entries (`FOR NO KEY UPDATE SKIP LOCKED`),
  * start the latest owed fire of each ({@link dueFire}: after downtime only the latest runs, the
  * others are counted), and move `next_fire_at` past `now`. Exactly once comes from the runs'
  * strict identities; the row locks only keep several schedulers from doing the same work twice.

@@ -152,7 +152,7 @@ export class BackupScheduleRepository {
         WHERE s.next_fire_at <= $1
         ORDER BY s.next_fire_at
         LIMIT $2
-        FOR UPDATE OF s SKIP LOCKED`,
+        FOR NO KEY UPDATE OF s SKIP LOCKED`,
       [now, limit],
     );
   }

@@ -110,7 +110,7 @@ export class SyncPlanRepository {
         WHERE e.next_fire_at <= $1
         ORDER BY e.next_fire_at
         LIMIT $2
-        FOR UPDATE OF e SKIP LOCKED`,
+        FOR NO KEY UPDATE OF e SKIP LOCKED`,
       [now, limit],
     );
   }
