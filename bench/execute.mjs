@@ -28,6 +28,7 @@ import {
   log,
   machineInfo,
   requireBuild,
+  round,
   runBenchmark,
   startProductApi,
   startServer,
@@ -44,7 +45,6 @@ if (RUNS > 200_000 || ROUNDS > 10 || WORKERS > 8 || CONCURRENCY > 1024)
   throw new Error('Refusing: keep it bounded (≤ 200,000 runs, ≤ 10 rounds, ≤ 8 workers).');
 const GOAL_RATIO = 0.25;
 
-const round2 = (value, digits = 2) => Number(value.toFixed(digits));
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 async function sql(dbName, text, params) {
@@ -138,8 +138,8 @@ async function rawRound(prefix, index) {
   await Promise.all(workers.map((w) => w.stop()));
   await queue.close();
   const result = {
-    jobsPerSecond: round2(RUNS / seconds, 1),
-    seconds: round2(seconds, 3),
+    jobsPerSecond: round(RUNS / seconds, 1),
+    seconds: round(seconds, 3),
     cores,
     machineBefore: quiet,
   };
@@ -228,14 +228,14 @@ async function productRound(dbName, world, prefix, index) {
   const seconds = (check.lastCompletedMs - startedAt) / 1000;
   const statements = after.reduce((sum, a, i) => sum + a.statements - before[i].statements, 0);
   const result = {
-    runsPerSecond: round2(RUNS / seconds, 1),
-    seconds: round2(seconds, 3),
+    runsPerSecond: round(RUNS / seconds, 1),
+    seconds: round(seconds, 3),
     runs: check.runs,
     succeeded: check.succeeded,
     statements,
-    statementsPerRun: round2(statements / RUNS, 4),
+    statementsPerRun: round(statements / RUNS, 4),
     startedInBulkSeconds: bulk.seconds,
-    workerPeakRssMiB: after.map((a) => round2(a.maxRssBytes / 2 ** 20, 1)),
+    workerPeakRssMiB: after.map((a) => round(a.maxRssBytes / 2 ** 20, 1)),
     cores,
     machineBefore: quiet,
   };
@@ -263,7 +263,7 @@ await runBenchmark('execute', 40 * 60_000, async () => {
       order: i % 2 === 0 ? 'raw, product' : 'product, raw',
       rawBull: rawAfter,
       product,
-      ratio: round2(product.runsPerSecond / rawAfter.jobsPerSecond, 3),
+      ratio: round(product.runsPerSecond / rawAfter.jobsPerSecond, 3),
     });
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

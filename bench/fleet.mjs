@@ -34,6 +34,7 @@ import {
   log,
   machineInfo,
   requireBuild,
+  round,
   runBenchmark,
   startProductApi,
   startServer,
@@ -58,7 +59,6 @@ const WORKER_ENV = JSON.parse(env.BENCH_WORKER_ENV ?? '{}');
 const GOALS = { createdWithinSeconds: 5, makespanOverBound: 1.5, peakRssMiB: 512 };
 const FIRE = '2026-12-03T02:00:00.000Z';
 
-const round2 = (value, digits = 2) => Number(value.toFixed(digits));
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 async function sql(dbName, text, params) {
@@ -273,14 +273,14 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
   const createdSeconds = (runs.lastCreatedMs - fireAt) / 1000;
   const arrivals = simStats.arrivalsInWindows;
   const early = arrivals.reduce((sum, n) => sum + Math.max(0, n - (PER_TENANT - 1)), 0);
-  const peakRssMiB = workerStats.map((s) => round2(s.maxRssBytes / 2 ** 20, 1));
+  const peakRssMiB = workerStats.map((s) => round(s.maxRssBytes / 2 ** 20, 1));
   const summary = {
-    fireToLastRunCreatedSeconds: round2(createdSeconds, 3),
-    fireToLastRunCompletedSeconds: round2(makespanSeconds, 1),
-    lowerBoundSeconds: round2(boundSeconds, 1),
-    makespanOverBound: round2(makespanSeconds / boundSeconds, 3),
+    fireToLastRunCreatedSeconds: round(createdSeconds, 3),
+    fireToLastRunCompletedSeconds: round(makespanSeconds, 1),
+    lowerBoundSeconds: round(boundSeconds, 1),
+    makespanOverBound: round(makespanSeconds / boundSeconds, 3),
     graphRequestsAnswered: answered,
-    graphRequestsPerTenant: round2(perTenantRequests, 1),
+    graphRequestsPerTenant: round(perTenantRequests, 1),
     throttled429: simStats.throttled,
     retryAfterWindows: simStats.windows,
     requestsSentInsideRetryAfterWindow: early,
@@ -292,7 +292,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
     workerMemoryAtEndMiB: workerStats.map(({ memory }) =>
       Object.fromEntries(
         Object.entries({ ...memory.now, liveHeapUsed: memory.live?.heapUsed ?? NaN }).map(
-          ([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)],
+          ([k, bytes]) => [k, round(bytes / 2 ** 20, 1)],
         ),
       ),
     ),
@@ -300,11 +300,11 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
       ...Object.fromEntries(
         Object.entries(memory.atPeakRss)
           .filter(([k]) => k !== 'at')
-          .map(([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)]),
+          .map(([k, bytes]) => [k, round(bytes / 2 ** 20, 1)]),
       ),
-      secondsAfterFire: round2((memory.atPeakRss.at - fireAt) / 1000, 1),
+      secondsAfterFire: round((memory.atPeakRss.at - fireAt) / 1000, 1),
       heapSpaces: Object.fromEntries(
-        Object.entries(memory.heapSpaces).map(([k, bytes]) => [k, round2(bytes / 2 ** 20, 1)]),
+        Object.entries(memory.heapSpaces).map(([k, bytes]) => [k, round(bytes / 2 ** 20, 1)]),
       ),
     })),
     outcomes,
@@ -315,11 +315,11 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
       memory.series
         .filter(([at]) => at >= fireAt - 5000)
         .map(([at, ...bytes]) => [
-          round2((at - fireAt) / 1000, 0),
-          ...bytes.map((b) => round2(b / 2 ** 20, 0)),
+          round((at - fireAt) / 1000, 0),
+          ...bytes.map((b) => round(b / 2 ** 20, 0)),
         ]),
     ),
-    workerStatementsPerRun: round2(
+    workerStatementsPerRun: round(
       workerStats.reduce((sum, s) => sum + s.statements, 0) / TENANTS,
       1,
     ),
@@ -367,7 +367,7 @@ await runBenchmark('fleet', 30 * 60_000, async () => {
     sim: {
       ...simStats,
       arrivalsInWindows: undefined,
-      maxRssMiB: round2(simStats.maxRssBytes / 2 ** 20, 1),
+      maxRssMiB: round(simStats.maxRssBytes / 2 ** 20, 1),
     },
   });
 });

@@ -455,7 +455,8 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-const round = (value, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
+/** A figure rounded to `digits` decimals for a results file (null stays null). */
+export const round = (value, digits = 2) => (value === null ? null : Number(value.toFixed(digits)));
 
 /** Latency summary (ms, 2 decimals) of raw samples. */
 export function summarize(samples) {

@@ -5,25 +5,18 @@ import {
   AuditLogRepository,
   type AuditEntry,
   type AuditEvent,
+  type AuditLogFilter,
 } from './repositories/audit-log.repository.js';
 
 const DEFAULT_LIMIT = 50;
 
-/** What a reader of a workspace's audit log asks for: filters, and which page. */
-export interface AuditLogQuery {
-  actorId?: string;
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  /** Entries at or after this instant. */
-  from?: Date;
-  /** Entries before this instant. */
-  to?: Date;
+/** What a reader of a workspace's audit log asks for: the log's filters, and which page. */
+export type AuditLogQuery = Omit<AuditLogFilter, 'workspaceId' | 'before' | 'limit'> & {
   /** The `nextCursor` of the previous page. */
   cursor?: string;
   /** Entries per page (default 50). */
   limit?: number;
-}
+};
 
 /** The audit log, as every module writes to it: one entry per mutation, in its transaction. */
 @Injectable()

@@ -32,7 +32,9 @@ export interface AuditLogFilter {
   action?: string;
   targetType?: string;
   targetId?: string;
+  /** Entries at or after this instant. */
   from?: Date;
+  /** Entries before this instant. */
   to?: Date;
   /** Entries older than this one (the keyset cursor: entry ids grow with time). */
   before?: string;
