@@ -10,7 +10,15 @@ export function waitForRun(
   return waitForStatus(http, token, id, 'completed', timeoutMs);
 }
 
-/** Polls until the run reaches `status` (e.g. running). */
+/** The first pause between two polls, and the longest: each pause is half as long again. */
+const FIRST_POLL_MS = 10;
+const LAST_POLL_MS = 200;
+
+/**
+ * Polls until the run reaches `status` (e.g. running), soon at first and then less and less often:
+ * a run that is done at once is seen at once, and a long one does not keep its app (and the
+ * machine the whole suite shares) busy answering polls every few milliseconds.
+ */
 export async function waitForStatus(
   http: HttpClient,
   token: string,
@@ -19,7 +27,7 @@ export async function waitForStatus(
   timeoutMs = 15000,
 ): Promise<any> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let pause = FIRST_POLL_MS; ; pause = Math.min(LAST_POLL_MS, pause * 1.5)) {
     const response = await http.get(`/operations/${id}`, { token });
     if (response.status !== 200) {
       throw new Error(`GET /operations/${id} answered ${response.status}: ${response.text}`);
@@ -27,7 +35,7 @@ export async function waitForStatus(
     if (response.body.status === status) return response.body;
     if (Date.now() > deadline)
       throw new Error(`Run ${id} did not reach ${status}: ${response.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
