@@ -58,12 +58,16 @@ it('is ready, runs and deduplicates runs with its queues on the cluster', async 
   expect(run).toMatchObject({ status: 'completed', outcome: 'succeeded' });
   expect(sim.tenant(tenant.entraTenantId).requests.length).toBeGreaterThan(0);
 
-  // Identical starts in one turn: one batch, one bulk add (a MULTI on the queue's slot).
+  // Identical starts: one run, one bulk add (a MULTI on the queue's slot). Graph answers slowly
+  // until all are answered, so the run is still active for the last of them even when a loaded
+  // machine spreads the ten over several batches (a finished run would rightly start a new one).
+  await sim.control.faults(tenant.entraTenantId, { latencyMs: 5_000 });
   const starts = await Promise.all(
     Array.from({ length: 10 }, () =>
       t.http.post(`/tenants/${tenant.id}/directory/groups/sync`, { token: owner.token }),
     ),
   );
+  await sim.control.clearFaults(tenant.entraTenantId);
   const ids = new Set(starts.map((answer) => answer.body.run.id));
   expect(ids.size).toBe(1);
   expect(starts.filter((answer) => answer.status === 202)).toHaveLength(1);
