@@ -34,11 +34,11 @@ describe('/me/tokens', () => {
     expect((await t.http.get('/me', { token: created.body.token })).status).toBe(200);
 
     // The use is recorded beside the request, not in it (`last_used_at` is a hint): soon after.
-    const listed = () => t.http.get('/me/tokens', { token: user.token });
-    const list = await eventually(async () => {
-      const answer = await listed();
-      return answer.body.items?.[0]?.lastUsedAt ? answer : null;
-    }).then((answer) => answer ?? listed());
+    const list = await eventually(
+      () => t.http.get('/me/tokens', { token: user.token }),
+      5000,
+      (answer) => answer.body.items?.[0]?.lastUsedAt,
+    );
     expect(list.status).toBe(200);
     expect(list.body.items.map((item: { name: string }) => item.name)).toEqual(['laptop', 'test']);
     expect(list.text).not.toContain(created.body.token);

@@ -84,7 +84,6 @@ it('answers 503 problem+json while PostgreSQL is down, recovers without a restar
     await eventually(
       async () => (await http.get('/me', { token: member.token })).status === 200,
       30_000,
-      200,
     ),
   ).toBe(true);
   expect((await http.get('/health/ready')).status).toBe(200);

@@ -47,7 +47,7 @@ it('is ready, runs and deduplicates runs with its queues on the cluster', async 
   // Ready as a load balancer sees it: the probe answers 200 once its checks (1-s timeouts) pass,
   // which on a loaded machine may take a few probes after the start.
   expect(
-    await eventually(async () => (await t.http.get('/health/ready')).status === 200, 30_000, 200),
+    await eventually(async () => (await t.http.get('/health/ready')).status === 200, 30_000),
   ).toBe(true);
   const workspace = await t.world.workspace();
   const owner = await workspace.member('owner');

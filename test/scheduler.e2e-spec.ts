@@ -49,7 +49,7 @@ afterEach(async () => {
         WHERE (workspace_id = $1 OR workspace_id IS NULL) AND status <> 'completed'`,
       [workspace.id],
     );
-  if (!(await eventually(async () => (await active()).length === 0, 30_000, 50)))
+  if (!(await eventually(async () => (await active()).length === 0, 30_000)))
     throw new Error(`Runs still active after the test: ${JSON.stringify(await active())}`);
 }, 60_000);
 
@@ -159,12 +159,13 @@ describe('scheduler:tick', () => {
         [workspace.id, made.id, schedule.id],
       );
       await tick('2026-06-02T14:00:10Z');
-      expect(await firesOf(schedule.id)).toEqual(['2026-06-02T14:00:00.000Z']);
     } finally {
       await writer.query('ROLLBACK');
       await writer.end();
     }
-    await waitForRun(t.http, owner.token, (await runsOfSchedule(t, schedule.id))[0].id);
+    const runs = await runsOfSchedule(t, schedule.id);
+    expect(runs.map((run) => run.context.scheduledFor)).toEqual(['2026-06-02T14:00:00.000Z']);
+    await waitForRun(t.http, owner.token, runs[0].id);
   });
 });
 

@@ -1,3 +1,4 @@
+import { eventually } from './eventually.js';
 import type { HttpClient } from './http.js';
 
 /** Polls the canonical run URL until the run is completed (or the deadline passes). */
@@ -10,14 +11,9 @@ export function waitForRun(
   return waitForStatus(http, token, id, 'completed', timeoutMs);
 }
 
-/** The first pause between two polls, and the longest: each pause is half as long again. */
-const FIRST_POLL_MS = 10;
-const LAST_POLL_MS = 200;
-
 /**
- * Polls until the run reaches `status` (e.g. running), soon at first and then less and less often:
- * a run that is done at once is seen at once, and a long one does not keep its app (and the
- * machine the whole suite shares) busy answering polls every few milliseconds.
+ * Polls the canonical run URL until the run reaches `status` (e.g. running), or the deadline
+ * passes (then it throws with what the run last showed).
  */
 export async function waitForStatus(
   http: HttpClient,
@@ -26,17 +22,18 @@ export async function waitForStatus(
   status: string,
   timeoutMs = 15000,
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = FIRST_POLL_MS; ; pause = Math.min(LAST_POLL_MS, pause * 1.5)) {
-    const response = await http.get(`/operations/${id}`, { token });
-    if (response.status !== 200) {
-      throw new Error(`GET /operations/${id} answered ${response.status}: ${response.text}`);
-    }
-    if (response.body.status === status) return response.body;
-    if (Date.now() > deadline)
-      throw new Error(`Run ${id} did not reach ${status}: ${response.text}`);
-    await new Promise((resolve) => setTimeout(resolve, pause));
+  const response = await eventually(
+    () => http.get(`/operations/${id}`, { token }),
+    timeoutMs,
+    (answer) => answer.status !== 200 || answer.body.status === status,
+  );
+  if (response.status !== 200) {
+    throw new Error(`GET /operations/${id} answered ${response.status}: ${response.text}`);
   }
+  if (response.body.status !== status) {
+    throw new Error(`Run ${id} did not reach ${status}: ${response.text}`);
+  }
+  return response.body;
 }
 
 /** POSTs a start route and waits for the run it answers with to complete. */
