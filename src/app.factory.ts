@@ -75,9 +75,10 @@ export async function createApp(
         }
       : null,
   );
-  await applySecurityHeaders(fastify);
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+  applySecurityHeaders(fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
   });
   if (config.roles.includes('api')) applyRateLimits(fastify, config, app.get(ROOT_LOGGER));
   app.enableShutdownHooks();

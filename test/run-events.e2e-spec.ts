@@ -66,6 +66,10 @@ describe('GET /operations/{id}/events', () => {
     stream = await events(runId, operator.token);
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The head the stream writes itself still carries what every answer does.
+    expect(stream.headers.get('x-request-id')).toEqual(expect.any(String));
+    expect(stream.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(stream.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const first = await stream.next();
     expect(first).toMatchObject({ event: 'run' });
     expect(JSON.parse(first!.data)).toMatchObject({ id: runId, status: 'queued' });

@@ -38,14 +38,15 @@ export async function streamRunEvents(
   deps: { runs: OperationRunsService; events: RunEventsService; heartbeatSeconds: number },
 ): Promise<void> {
   const raw = reply.raw;
-  reply.hijack();
-  raw.writeHead(200, {
+  reply.headers({
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no', // nginx: pass events on as they come
-    'x-request-id': String(request.id),
   });
+  reply.hijack();
+  // With those the app's hooks set (security headers, x-request-id): all are strings.
+  raw.writeHead(200, reply.getHeaders() as Record<string, string>);
   raw.flushHeaders();
   const header = request.headers['last-event-id'];
   let lastSent = typeof header === 'string' ? header : null;
