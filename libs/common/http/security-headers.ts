@@ -19,9 +19,9 @@ const HELMET_OPTIONS = {
 
 /**
  * The headers helmet sets with these options. They are the same for every answer (no nonces), so
- * helmet runs once, here, and each answer gets the result: `@fastify/helmet` would build helmet's
- * middleware again on every request (parsing the policy each time), a quarter of the start
- * route's CPU in bench/start-runs.
+ * helmet runs once, here, and each answer gets the result. `@fastify/helmet` builds helmet's
+ * middleware again on every request, parsing the policy each time: ~3% of the start route's
+ * throughput, measured side by side.
  */
 function securityHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
