@@ -84,15 +84,17 @@ export async function createApp(
   app.enableShutdownHooks();
 
   if (config.roles.includes('api')) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('TenantOps')
-        .setDescription('Operation runs for Microsoft Intune / Entra ID tenants.')
-        .setVersion('0.1.0')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal API token' })
-        .build(),
-    );
+    // Built on its first request, not at boot: most processes never serve it.
+    const document = () =>
+      SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder()
+          .setTitle('TenantOps')
+          .setDescription('Operation runs for Microsoft Intune / Entra ID tenants.')
+          .setVersion('0.1.0')
+          .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal API token' })
+          .build(),
+      );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
     await serveOperationsPage(app);
   }

@@ -1,12 +1,16 @@
-import { jest } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { parseConfig } from '#libs/common/config';
+import { AppModule } from '../src/app.module.js';
+import { BOOT_VARIANTS } from './support/broken-run-types.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { runNode } from './support/processes.js';
 import { testEnvironment } from './support/test-app.js';
 
-// Each test boots a Nest process: tens of seconds on a loaded machine.
-jest.setTimeout(120_000);
-
-/** Boot refuses a run type registry that cannot work: every type has exactly one handler. */
+/**
+ * Boot refuses a run type registry that cannot work: every type has exactly one handler. The whole
+ * product is booted in this process with each module set (in no role, as the CLI does), and a
+ * refused boot is closed again, so nothing it opened outlives the test.
+ */
 describe('run type registry at boot', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -14,26 +18,47 @@ describe('run type registry at boot', () => {
   });
   afterAll(() => db?.drop());
 
-  const boot = (variant: string) =>
-    runNode(
-      'dist/test/support/probe-process.js',
-      ['boot', variant],
-      testEnvironment(db.url, { LOG_LEVEL: 'warn' }),
-    );
+  async function boot(variant: keyof typeof BOOT_VARIANTS): Promise<void> {
+    const config = parseConfig(testEnvironment(db.url));
+    const product = await Test.createTestingModule({
+      imports: [
+        AppModule.forRoot(
+          { ...config, roles: [] },
+          {
+            extraModules: BOOT_VARIANTS[variant],
+            logging: { destination: { write: () => undefined } },
+          },
+        ),
+      ],
+    }).compile();
+    try {
+      await product.init();
+    } finally {
+      await product.close();
+    }
+  }
 
   it('boots with every type handled once', async () => {
-    const result = await boot('sound');
-    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: 'booted\n' });
+    await expect(boot('sound')).resolves.toBeUndefined();
   });
 
   it.each([
     ['a type has no handler', 'no-handler', /without a handler: probe_active/],
     ['a type has two handlers', 'two-handlers', /"probe_active" has two handlers/],
-    ['a type is registered twice', 'duplicate-type', /"probe_active" is registered twice/],
-  ])('fails when %s', async (_, variant, message) => {
-    const result = await boot(variant);
+  ] as const)('fails when %s', async (_, variant, message) => {
+    await expect(boot(variant)).rejects.toThrow(message);
+  });
+
+  // A type registered twice is refused while the modules are still being built, with the database
+  // connection on its way and nothing yet to close: that boot runs in a process of its own.
+  it('fails when a type is registered twice', async () => {
+    const result = await runNode(
+      'dist/test/support/probe-process.js',
+      ['boot', 'duplicate-type'],
+      testEnvironment(db.url, { LOG_LEVEL: 'warn' }),
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/"probe_active" is registered twice/);
   });
 });
