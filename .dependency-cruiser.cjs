@@ -11,9 +11,10 @@
 /** Which libs each lib may import (`common/*` are the shared building blocks of all). */
 const LIB_ARROWS = {
   common: ['common'],
+  roles: [],
   metrics: ['common'],
-  tenancy: ['common'],
-  authz: ['common', 'tenancy'],
+  tenancy: ['common', 'roles'],
+  authz: ['common', 'roles', 'tenancy'],
   'operation-runs': ['common', 'authz', 'tenancy', 'metrics'],
   scheduling: ['common', 'operation-runs'],
   graph: ['common', 'tenancy', 'metrics'],

@@ -65,4 +65,23 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // What the entry points check before they load the product (README: Code layout): plain code.
+    files: ['libs/roles/**', 'libs/common/config/**', 'libs/common/ids/**'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'class-validator', '#libs/*', '../*'],
+              message:
+                'main.ts and cli.ts load this before the product: it imports no framework and no other unit.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

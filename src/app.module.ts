@@ -1,6 +1,6 @@
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AuthzModule } from '#libs/authz';
-import { AppConfigModule, type AppConfig } from '#libs/common/config';
+import type { AppConfig } from '#libs/common/config';
 import { DatabaseModule } from '#libs/common/db';
 import { LoggingModule, type LoggingOptions } from '#libs/common/logging';
 import { QueueModule } from '#libs/common/redis';
@@ -8,6 +8,7 @@ import { GraphModule } from '#libs/graph';
 import { MetricsModule } from '#libs/metrics';
 import { OperationRunsModule } from '#libs/operation-runs';
 import { TenancyModule } from '#libs/tenancy';
+import { AppConfigModule } from './app-config.module.js';
 import { DirectoryModule } from './directory/directory.module.js';
 import { DriftModule } from './drift/drift.module.js';
 import { HealthModule } from './health/health.module.js';

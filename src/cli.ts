@@ -1,25 +1,12 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Logger } from 'nestjs-pino';
-import pino from 'pino';
 import { ConfigError, parseConfig, type AppConfig } from '#libs/common/config';
-import { runMigrations } from '#libs/common/db';
-import { AppError } from '#libs/common/errors';
 import { isUuid } from '#libs/common/ids';
-import { RunLivenessService, RunRetentionService } from '#libs/operation-runs';
-import {
-  ApiTokensService,
-  CLI_ACTOR,
-  ROLES,
-  UsersService,
-  WorkspacesService,
-  type Role,
-} from '#libs/tenancy';
-import { AppModule } from './app.module.js';
-import { SchedulerService } from './scheduler/index.js';
-import { SecretsRotationService } from './secrets/index.js';
+import { ROLES, type Role } from '#libs/roles';
+
+// Only what checks the arguments is loaded up front: a command loads the product (seconds of CPU)
+// once its arguments are good, so help and usage errors answer at once.
 
 function uuid(name: string) {
   return (value: string): string => {
@@ -64,6 +51,12 @@ function cliConfig(): AppConfig {
 
 async function withApp<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const config = cliConfig();
+  const [{ NestFactory }, { Logger }, { default: pino }, { AppModule }] = await Promise.all([
+    import('@nestjs/core'),
+    import('nestjs-pino'),
+    import('pino'),
+    import('./app.module.js'),
+  ]);
   // The whole product, but in no role: no HTTP, no queue consumer, no ticks. Logs go to stderr,
   // since stdout carries the command's one JSON result.
   const module = AppModule.forRoot(
@@ -92,6 +85,7 @@ function buildProgram(): Command {
     .command('db:migrate')
     .description('Apply pending database migrations.')
     .action(async () => {
+      const { runMigrations } = await import('#libs/common/db');
       const applied = await runMigrations(cliConfig().database.url);
       print({ applied });
     });
@@ -101,6 +95,7 @@ function buildProgram(): Command {
     .description('Create a workspace (an MSP).')
     .requiredOption('--name <name>', 'display name', text('name', 200))
     .action(async ({ name }: { name: string }) => {
+      const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
       const workspace = await withApp((app) => app.get(WorkspacesService).create(name, CLI_ACTOR));
       print({ id: workspace.id });
     });
@@ -111,6 +106,7 @@ function buildProgram(): Command {
     .requiredOption('--email <email>', 'e-mail address (unique)', email)
     .requiredOption('--name <name>', 'display name', text('name', 200))
     .action(async ({ email, name }: { email: string; name: string }) => {
+      const { CLI_ACTOR, UsersService } = await import('#libs/tenancy');
       const user = await withApp((app) => app.get(UsersService).create(email, name, CLI_ACTOR));
       print({ id: user.id });
     });
@@ -122,6 +118,7 @@ function buildProgram(): Command {
     .requiredOption('--user <id>', 'user id', uuid('user'))
     .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
     .action(async ({ workspace, user, role }: { workspace: string; user: string; role: Role }) => {
+      const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
       const { membership } = await withApp((app) =>
         app.get(WorkspacesService).addMember(workspace, user, role, CLI_ACTOR),
       );
@@ -139,6 +136,7 @@ function buildProgram(): Command {
     .option('--name <name>', 'label for the token', text('name', 200), 'cli')
     .option('--expires-at <iso>', 'when the token stops working (ISO-8601); none: never', instant)
     .action(async ({ user, name, expiresAt }: { user: string; name: string; expiresAt?: Date }) => {
+      const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
       const issued = await withApp((app) =>
         app.get(ApiTokensService).issue(user, name, CLI_ACTOR, expiresAt ?? null),
       );
@@ -156,6 +154,7 @@ function buildProgram(): Command {
     )
     .option('--now <iso>', 'sweep as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
+      const { RunLivenessService } = await import('#libs/operation-runs');
       const result = await withApp((app) => app.get(RunLivenessService).sweep(now));
       print(result);
     });
@@ -165,6 +164,7 @@ function buildProgram(): Command {
     .description('Delete runs completed more than RUN_RETENTION_DAYS ago.')
     .option('--now <iso>', 'prune as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
+      const { RunRetentionService } = await import('#libs/operation-runs');
       const result = await withApp((app) => app.get(RunRetentionService).prune(now));
       print(result);
     });
@@ -175,6 +175,7 @@ function buildProgram(): Command {
       'Re-encrypt every secret under SECRETS_KEY; SECRETS_KEY_PREVIOUS names the key it replaces.',
     )
     .action(async () => {
+      const { SecretsRotationService } = await import('./secrets/index.js');
       print(await withApp((app) => app.get(SecretsRotationService).rotate()));
     });
 
@@ -185,6 +186,7 @@ function buildProgram(): Command {
     )
     .option('--now <iso>', 'tick as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
+      const { SchedulerService } = await import('./scheduler/index.js');
       const result = await withApp((app) => app.get(SchedulerService).tick(now));
       print(result);
     });
@@ -194,6 +196,7 @@ function buildProgram(): Command {
     .description('Revoke an API token by its id.')
     .requiredOption('--id <id>', 'token id', uuid('id'))
     .action(async ({ id }: { id: string }) => {
+      const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
       await withApp((app) => app.get(ApiTokensService).revoke(id, CLI_ACTOR));
       print({ id, revoked: true });
     });
@@ -201,18 +204,24 @@ function buildProgram(): Command {
   return program;
 }
 
+/** A refusal as it was worded (a bad variable, a record that does not allow it); else unexpected. */
+async function failureMessage(error: unknown): Promise<string> {
+  if (error instanceof ConfigError) return error.message;
+  // The product's refusals can only have been thrown once a command had loaded the product.
+  const { AppError } = await import('#libs/common/errors');
+  return error instanceof AppError
+    ? error.message
+    : `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
+}
+
 /** Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad usage. */
 buildProgram()
   .parseAsync(process.argv)
-  .catch((error: unknown) => {
+  .catch(async (error: unknown) => {
     if (error instanceof CommanderError) {
       // Commander has already printed its message; help and version requests are not errors.
       process.exit(error.exitCode === 0 ? 0 : 2);
     }
-    const message =
-      error instanceof ConfigError || error instanceof AppError
-        ? error.message
-        : `Unexpected error: ${(error as Error)?.message ?? String(error)}`;
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${await failureMessage(error)}\n`);
     process.exit(1);
   });

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError, parseConfig } from '#libs/common/config';
-import { createApp } from './app.factory.js';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
+  // The product is loaded (seconds of CPU) only once the configuration is known to be good.
+  const { createApp } = await import('./app.factory.js');
   const app = await createApp(config, { serveMetrics: true });
   if (config.roles.includes('api')) {
     await app.listen(config.http.port, config.http.host);

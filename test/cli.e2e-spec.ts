@@ -5,9 +5,9 @@ import { HttpClient } from './support/http.js';
 import { runCli, runNode, type ProcessResult } from './support/processes.js';
 import { startTestApp, testEnvironment, type TestApp } from './support/test-app.js';
 
-// Every CLI process boots Node and loads the whole product (seconds of CPU each, tens of seconds
-// on a loaded machine): the records a test only stands on are made in-process, and the processes
-// that do not depend on each other run two at a time (the machine's cores).
+// A command that runs loads the whole product (seconds of CPU each, tens of seconds on a loaded
+// machine; a usage error is answered before): the records a test only stands on are made
+// in-process, and the processes that do not depend on each other run two at a time (the cores).
 jest.setTimeout(240_000);
 
 describe('operator CLI', () => {

@@ -1,4 +1,4 @@
-import type { Role } from '#libs/tenancy';
+import type { Role } from '#libs/roles';
 
 /** Every capability of the product. Code names capabilities only through this registry. */
 export const Capability = {

@@ -1,5 +1,6 @@
 import { AbilityBuilder, createMongoAbility, type MongoAbility } from '@casl/ability';
-import type { Actor, Role, TokenHolder } from '#libs/tenancy';
+import type { Role } from '#libs/roles';
+import type { Actor, TokenHolder } from '#libs/tenancy';
 import { ROLE_CAPABILITIES, type Capability } from './capabilities.js';
 
 /** The subject every capability applies to: a workspace, identified by its id. */

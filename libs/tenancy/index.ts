@@ -8,7 +8,6 @@ export type {
   WorkspaceMember,
 } from './repositories/membership.repository.js';
 export type { ConnectionRecord } from './repositories/tenant.repository.js';
-export * from './roles.js';
 export * from './tenancy.errors.js';
 export * from './tenancy.module.js';
 export * from './tenants.service.js';

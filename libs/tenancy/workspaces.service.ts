@@ -10,7 +10,7 @@ import {
 import { AuditService } from './audit.service.js';
 import { UserRepository } from './repositories/user.repository.js';
 import { WorkspaceRepository } from './repositories/workspace.repository.js';
-import type { Role } from './roles.js';
+import type { Role } from '#libs/roles';
 import { TenancyError, TenancyErrorCode } from './tenancy.errors.js';
 
 export interface Membership {

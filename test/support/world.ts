@@ -6,9 +6,9 @@ import {
   TenantsService,
   UsersService,
   WorkspacesService,
-  type Role,
   type Tenant,
 } from '#libs/tenancy';
+import type { Role } from '#libs/roles';
 
 export interface TestUser {
   id: string;

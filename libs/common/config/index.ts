@@ -1,2 +1,1 @@
 export * from './app-config.js';
-export * from './config.module.js';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '../roles.js';
+import type { Role } from '#libs/roles';
 
 @Entity('workspace_memberships')
 export class MembershipEntity {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { Tx } from '#libs/common/db';
 import { ApiTokenEntity } from '../entities/api-token.entity.js';
-import type { Role } from '../roles.js';
+import type { Role } from '#libs/roles';
 
 /** A live token with everything authorisation needs about its user, read in one round trip. */
 /** A token as its owner sees it (never the secret, never the hash). */

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { Tx } from '#libs/common/db';
 import { MembershipEntity } from '../entities/membership.entity.js';
-import type { Role } from '../roles.js';
+import type { Role } from '#libs/roles';
 
 /** A member of a workspace, as the members list shows them. */
 export interface WorkspaceMember {

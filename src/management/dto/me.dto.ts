@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ALL_CAPABILITIES, type Capability } from '#libs/authz';
-import { ROLES, type Role } from '#libs/tenancy';
+import { ROLES, type Role } from '#libs/roles';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
-import { ROLES, type Role } from '#libs/tenancy';
+import { ROLES, type Role } from '#libs/roles';
 import type { Membership } from '#libs/tenancy';
 
 export class AddMemberDto {
