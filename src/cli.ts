@@ -49,6 +49,7 @@ function cliConfig(): AppConfig {
   return parseConfig({ LOG_LEVEL: 'warn', ...process.env });
 }
 
+/** Loads and boots the product once the configuration is known to be good, then does `work`. */
 async function withApp<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const config = cliConfig();
   const [{ NestFactory }, { Logger }, { default: pino }, { AppModule }] = await Promise.all([
@@ -95,8 +96,10 @@ function buildProgram(): Command {
     .description('Create a workspace (an MSP).')
     .requiredOption('--name <name>', 'display name', text('name', 200))
     .action(async ({ name }: { name: string }) => {
-      const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
-      const workspace = await withApp((app) => app.get(WorkspacesService).create(name, CLI_ACTOR));
+      const workspace = await withApp(async (app) => {
+        const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
+        return app.get(WorkspacesService).create(name, CLI_ACTOR);
+      });
       print({ id: workspace.id });
     });
 
@@ -106,8 +109,10 @@ function buildProgram(): Command {
     .requiredOption('--email <email>', 'e-mail address (unique)', email)
     .requiredOption('--name <name>', 'display name', text('name', 200))
     .action(async ({ email, name }: { email: string; name: string }) => {
-      const { CLI_ACTOR, UsersService } = await import('#libs/tenancy');
-      const user = await withApp((app) => app.get(UsersService).create(email, name, CLI_ACTOR));
+      const user = await withApp(async (app) => {
+        const { CLI_ACTOR, UsersService } = await import('#libs/tenancy');
+        return app.get(UsersService).create(email, name, CLI_ACTOR);
+      });
       print({ id: user.id });
     });
 
@@ -118,10 +123,10 @@ function buildProgram(): Command {
     .requiredOption('--user <id>', 'user id', uuid('user'))
     .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
     .action(async ({ workspace, user, role }: { workspace: string; user: string; role: Role }) => {
-      const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
-      const { membership } = await withApp((app) =>
-        app.get(WorkspacesService).addMember(workspace, user, role, CLI_ACTOR),
-      );
+      const { membership } = await withApp(async (app) => {
+        const { CLI_ACTOR, WorkspacesService } = await import('#libs/tenancy');
+        return app.get(WorkspacesService).addMember(workspace, user, role, CLI_ACTOR);
+      });
       print({
         workspaceId: membership.workspaceId,
         userId: membership.userId,
@@ -136,10 +141,10 @@ function buildProgram(): Command {
     .option('--name <name>', 'label for the token', text('name', 200), 'cli')
     .option('--expires-at <iso>', 'when the token stops working (ISO-8601); none: never', instant)
     .action(async ({ user, name, expiresAt }: { user: string; name: string; expiresAt?: Date }) => {
-      const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
-      const issued = await withApp((app) =>
-        app.get(ApiTokensService).issue(user, name, CLI_ACTOR, expiresAt ?? null),
-      );
+      const issued = await withApp(async (app) => {
+        const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
+        return app.get(ApiTokensService).issue(user, name, CLI_ACTOR, expiresAt ?? null);
+      });
       print({
         id: issued.id,
         token: issued.token,
@@ -154,8 +159,10 @@ function buildProgram(): Command {
     )
     .option('--now <iso>', 'sweep as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
-      const { RunLivenessService } = await import('#libs/operation-runs');
-      const result = await withApp((app) => app.get(RunLivenessService).sweep(now));
+      const result = await withApp(async (app) => {
+        const { RunLivenessService } = await import('#libs/operation-runs');
+        return app.get(RunLivenessService).sweep(now);
+      });
       print(result);
     });
 
@@ -164,8 +171,10 @@ function buildProgram(): Command {
     .description('Delete runs completed more than RUN_RETENTION_DAYS ago.')
     .option('--now <iso>', 'prune as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
-      const { RunRetentionService } = await import('#libs/operation-runs');
-      const result = await withApp((app) => app.get(RunRetentionService).prune(now));
+      const result = await withApp(async (app) => {
+        const { RunRetentionService } = await import('#libs/operation-runs');
+        return app.get(RunRetentionService).prune(now);
+      });
       print(result);
     });
 
@@ -175,8 +184,11 @@ function buildProgram(): Command {
       'Re-encrypt every secret under SECRETS_KEY; SECRETS_KEY_PREVIOUS names the key it replaces.',
     )
     .action(async () => {
-      const { SecretsRotationService } = await import('./secrets/index.js');
-      print(await withApp((app) => app.get(SecretsRotationService).rotate()));
+      const result = await withApp(async (app) => {
+        const { SecretsRotationService } = await import('./secrets/index.js');
+        return app.get(SecretsRotationService).rotate();
+      });
+      print(result);
     });
 
   program
@@ -186,8 +198,10 @@ function buildProgram(): Command {
     )
     .option('--now <iso>', 'tick as if it were this instant (ISO-8601)', instant)
     .action(async ({ now }: { now?: Date }) => {
-      const { SchedulerService } = await import('./scheduler/index.js');
-      const result = await withApp((app) => app.get(SchedulerService).tick(now));
+      const result = await withApp(async (app) => {
+        const { SchedulerService } = await import('./scheduler/index.js');
+        return app.get(SchedulerService).tick(now);
+      });
       print(result);
     });
 
@@ -196,8 +210,10 @@ function buildProgram(): Command {
     .description('Revoke an API token by its id.')
     .requiredOption('--id <id>', 'token id', uuid('id'))
     .action(async ({ id }: { id: string }) => {
-      const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
-      await withApp((app) => app.get(ApiTokensService).revoke(id, CLI_ACTOR));
+      await withApp(async (app) => {
+        const { ApiTokensService, CLI_ACTOR } = await import('#libs/tenancy');
+        return app.get(ApiTokensService).revoke(id, CLI_ACTOR);
+      });
       print({ id, revoked: true });
     });
 

@@ -225,6 +225,35 @@ describe('outcomes', () => {
     const again = await t.http.post(`/operations/${body.run.id}/cancel`, { token: operator.token });
     expect(again.status).toBe(409);
   });
+
+  it('still hears a cancel while its worker shuts down, instead of being waited out', async () => {
+    // A process of its own, closed while its run sleeps: closing waits for the runs it executes.
+    const own = await startTestApp({}, { probes: true });
+    let closing: Promise<void> | undefined;
+    try {
+      const { tenant: theirs, member } = await own.world.tenantWithMember('operator');
+      const { body } = await own.http.post(`/probe/tenants/${theirs.id}/active`, {
+        token: member.token,
+        body: { key: key(), work: { sleepMs: 60_000 } },
+      });
+      await waitForStatus(own.http, member.token, body.run.id, 'running');
+      closing = own.app.close();
+      // The API still answers while the worker drains its queues.
+      const cancel = await own.http.post(`/operations/${body.run.id}/cancel`, {
+        token: member.token,
+      });
+      expect(cancel.status).toBe(202);
+      await closing;
+      expect(
+        await own.db.query('SELECT status, outcome FROM operation_runs WHERE id = $1', [
+          body.run.id,
+        ]),
+      ).toEqual([{ status: 'completed', outcome: 'cancelled' }]);
+    } finally {
+      await (closing ?? own.app.close());
+      await own.db.drop();
+    }
+  });
 });
 
 describe('notifications', () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bull';
 import { APP_CONFIG, type AppConfig } from '#libs/common/config';
 import { isUuid } from '#libs/common/ids';
@@ -42,7 +42,7 @@ class RunStillHeld extends RunError {
  * of one claim and one completion statement, plus its share of the heartbeats while it runs.
  */
 @Injectable()
-export class RunExecutor implements OnModuleDestroy {
+export class RunExecutor implements OnApplicationShutdown {
   private readonly logger = new Logger(RunExecutor.name);
   private readonly handlers = new Map<string, RunHandler>();
   private readonly heartbeatMs: number;
@@ -76,7 +76,11 @@ export class RunExecutor implements OnModuleDestroy {
     this.completions = new StatementBatcher((done) => this.runs.completeMany(done), batching);
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Not before: while the worker drains its queues at shutdown (`beforeApplicationShutdown`), the
+   * runs still executing keep heartbeating, so they keep their claim and still hear a cancel.
+   */
+  onApplicationShutdown(): void {
     clearInterval(this.beat);
     this.beat = undefined;
   }
