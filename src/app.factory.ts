@@ -7,13 +7,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '#libs/common/config';
+import { ProblemFilter, RequestValidationPipe } from '#libs/common/errors';
 import {
   answerClientError,
   answerFrameworkError,
-  ProblemFilter,
-  RequestValidationPipe,
-} from '#libs/common/errors';
-import { applyRateLimits, applySecurityHeaders } from '#libs/common/http';
+  applyRateLimits,
+  applySecurityHeaders,
+} from '#libs/common/http';
 import { logRequests, ROOT_LOGGER } from '#libs/common/logging';
 import { Metrics } from '#libs/metrics';
 import { AppModule, type AppModuleOptions } from './app.module.js';

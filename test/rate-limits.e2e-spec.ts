@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { connect } from 'node:net';
 import { createApp } from '../src/app.factory.js';
 import { HttpClient, type HttpResponse } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -122,9 +123,24 @@ describe('with the default limits', () => {
       await t.http.post('/workspaces/not-a-uuid/tenants', { token: user.token, rawBody: '{' }),
       await t.http.get('/docs'),
       await t.http.get('/health/live'),
+      // Refused by the router before any hook runs: an id longer than any of this API.
+      await t.http.get(`/operations/${'a'.repeat(200)}`, { token: user.token }),
     ];
-    expect(answers.map((r) => r.status)).toEqual([200, 401, 404, 400, 200, 200]);
+    expect(answers.map((r) => r.status)).toEqual([200, 401, 404, 400, 200, 200, 414]);
     for (const answer of answers) expectSecurityHeaders(answer);
+  });
+
+  it('puts them on what Node refuses before Fastify sees it, too: headers too large', async () => {
+    const { port } = new URL(t.http.baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.end(`GET /me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    let raw = '';
+    for await (const chunk of socket) raw += String(chunk);
+    const [head, body] = raw.split('\r\n\r\n');
+    const [status, ...lines] = head!.split('\r\n');
+    expect(status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    const headers = new Headers(lines.map((line) => line.split(/: (.*)/s, 2) as [string, string]));
+    expectSecurityHeaders({ status: 431, headers, body: JSON.parse(body!), text: body! });
   });
 });
 

@@ -4,4 +4,3 @@ export * from './problem.filter.js';
 export * from './validation.js';
 export * from './run-errors.js';
 export * from './unavailable.js';
-export * from './framework-errors.js';

@@ -1,2 +1,3 @@
+export * from './framework-errors.js';
 export * from './rate-limits.js';
 export * from './security-headers.js';

@@ -23,7 +23,7 @@ const HELMET_OPTIONS = {
  * middleware again on every request, parsing the policy each time: ~3% of the start route's
  * throughput, measured side by side.
  */
-function securityHeaders(): Record<string, string> {
+function helmetHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
@@ -33,14 +33,17 @@ function securityHeaders(): Record<string, string> {
   return headers;
 }
 
+/** The security headers of every answer (lower-case names). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders());
+
 /**
  * Every answer gets the security headers as its request comes in. A route that hijacks its reply
- * and writes the head itself (the run event stream) sends `reply.getHeaders()` with its own.
+ * and writes the head itself (the run event stream) sends `reply.getHeaders()` with its own; what
+ * is refused before any hook runs (./framework-errors.ts) sets them itself.
  */
 export function applySecurityHeaders(fastify: FastifyInstance): void {
-  const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
 }

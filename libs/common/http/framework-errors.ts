@@ -1,7 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PROBLEM_CONTENT_TYPE, problemTitle, problemType, type ProblemDetails } from './problem.js';
+import {
+  PROBLEM_CONTENT_TYPE,
+  problemTitle,
+  problemType,
+  type ProblemDetails,
+} from '#libs/common/errors';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 /** The errors Fastify's router answers before any hook runs (a malformed URL, an overlong id). */
 const ROUTER_ERRORS: Record<string, { status: number; detail: string }> = {
@@ -14,7 +20,8 @@ const ROUTER_ERRORS: Record<string, { status: number; detail: string }> = {
 
 /**
  * Fastify's `frameworkErrors`: the router's own refusals as problem+json (not Fastify's JSON
- * shape), with the request id. The path is not echoed: it is whatever the client sent.
+ * shape), with the request id and the security headers (no hook has run to set them). The path
+ * is not echoed: it is whatever the client sent.
  */
 export function answerFrameworkError(
   error: Error & { code?: string },
@@ -33,9 +40,13 @@ export function answerFrameworkError(
     .status(known.status)
     .header('content-type', PROBLEM_CONTENT_TYPE)
     .header('x-request-id', request.id)
-    .header('x-content-type-options', 'nosniff')
+    .headers(SECURITY_HEADERS)
     .send(problem);
 }
+
+const SECURITY_HEAD_LINES = Object.entries(SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /**
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses (headers too large, a malformed
@@ -58,7 +69,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     } satisfies ProblemDetails);
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n${SECURITY_HEAD_LINES}` +
         `Connection: close\r\n\r\n${body}`,
     );
   }
