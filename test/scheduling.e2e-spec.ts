@@ -1,0 +1,3 @@
+/** The scheduler: fire times, ticks, retention, and replicas that never fire twice. */
+import './scheduling/scheduler.js';
+import './scheduling/scheduler-replicas.js';
