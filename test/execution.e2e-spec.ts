@@ -3,4 +3,5 @@ import { jest } from '@jest/globals';
 import './execution/run-liveness.js';
 import './execution/fleet-execution.js';
 
+// run-liveness starts worker and CLI processes: tens of seconds each on a loaded machine.
 jest.setTimeout(180_000);

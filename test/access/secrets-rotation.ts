@@ -15,6 +15,10 @@ import { TEST_SECRETS_KEY } from '../support/environment.js';
 import { runCli } from '../support/processes.js';
 import { startTestApp, testEnvironment, type TestApp } from '../support/test-app.js';
 
+/**
+ * `secrets:rotate`: every provider secret and captured policy secret re-encrypted under a new
+ * SECRETS_KEY while SECRETS_KEY_PREVIOUS names the old one; both keys decrypt meanwhile.
+ */
 describe('secrets-rotation', () => {
   const OLD_KEY = TEST_SECRETS_KEY;
   const NEW_KEY = 'the-new-secrets-key-of-at-least-32-characters';

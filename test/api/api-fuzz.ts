@@ -18,6 +18,15 @@ import { startAndWait } from '../support/runs.js';
 import type { TestApp } from '../support/test-app.js';
 import type { TestUser } from '../support/world.js';
 
+/**
+ * Hostile input, from the OpenAPI document: every route of `/docs-json`, with generated valid and
+ * invalid path parameters, query strings, headers and bodies (oversized, deeply nested, NUL,
+ * unicode, wrong types, huge numbers, other workspaces' ids), as every role and as strangers.
+ * Whatever comes: never a 5xx; every 4xx is problem+json; every 2xx is documented and its body
+ * validates against the document's schema (ajv); and no answer carries a record of a workspace
+ * the caller is not a member of. A fixed seed and a bounded number of requests (FUZZ_RUNS,
+ * FUZZ_SEED for a longer or another walk).
+ */
 describe('api-fuzz', () => {
   const SEED = Number(process.env.FUZZ_SEED ?? 20_261_217);
   const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.factory.js';
 import { HttpClient, type HttpResponse } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+/** Rate limits (per token, per address; shared by API processes through Redis) and security headers. */
 describe('rate-limits', () => {
   function expectSecurityHeaders(response: HttpResponse): void {
     const h = response.headers;

@@ -8,6 +8,11 @@ import { GraphProbeRunsModule } from '../support/graph-probe-runs.module.js';
 import type { TestApp } from '../support/test-app.js';
 import type { WorkspaceBuilder } from '../support/world.js';
 
+/**
+ * Execution at fleet scale: the worker's process-wide budget shared by every queue, one heartbeat
+ * statement for all the runs of a process, and Graph's throttling honoured per tenant by every
+ * request of the process (with the simulated Graph's per-tenant token bucket).
+ */
 describe('fleet-execution', () => {
   const BUDGET = 3;
   const PER_TENANT = 4;

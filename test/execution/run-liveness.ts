@@ -14,6 +14,7 @@ import { waitForRun, waitForStatus } from '../support/runs.js';
 import { startTestApp, testEnvironment, type TestApp } from '../support/test-app.js';
 import type { TestUser } from '../support/world.js';
 
+/** Faults: lost workers, orphaned runs, jobs without runs, Redis down, retention. */
 describe('run-liveness', () => {
   let t: TestApp;
   let tenant: Tenant;

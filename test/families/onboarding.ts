@@ -5,6 +5,7 @@ import { startAndWait, waitForRun } from '../support/runs.js';
 import type { TestApp } from '../support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from '../support/world.js';
 
+/** Tenant onboarding: the provider connection check, what it tells an admin, and `lastRuns`. */
 describe('onboarding', () => {
   let sim: TestSim;
   let t: TestApp;

@@ -4,6 +4,12 @@ import { SchedulerService } from '../../src/scheduler/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import type { TestUser, WorkspaceBuilder } from '../support/world.js';
 
+/**
+ * Tenants' sync plans, fired by the scheduler with an explicit clock. No worker runs here: each
+ * test cancels the runs its ticks made (a queued run is cancelled at once), so that the next fire
+ * of a sync finds nothing under way. A tick fires every tenant of the database: each test looks
+ * at its own tenants' runs only.
+ */
 describe('sync-plans', () => {
   let t: TestApp;
   let workspace: WorkspaceBuilder;

@@ -12,6 +12,11 @@ import { waitForRun, waitForStatus } from '../support/runs.js';
 import { testEnvironment } from '../support/test-app.js';
 import { World } from '../support/world.js';
 
+/**
+ * PostgreSQL restarting under the product (fast shutdown: every connection cut): the API answers
+ * 503 problem+json while it is away and recovers by itself; a worker process keeps its run and
+ * does not exit. The cluster is the test's own, so stopping it disturbs nobody else.
+ */
 describe('database-restart', () => {
   let pg: PrivatePostgres;
   let config: AppConfig;

@@ -6,6 +6,11 @@ import { waitForStatus } from '../support/runs.js';
 import { startTestApp, testEnvironment, type TestApp } from '../support/test-app.js';
 import type { TestUser } from '../support/world.js';
 
+/**
+ * Never a dead end: a start whose active identity is held by a run that can no longer finish
+ * fails that run (as the sweep would) and makes the new one. This process serves HTTP only: no
+ * worker runs the jobs, unless a test starts one as a separate process.
+ */
 describe('never-a-dead-end', () => {
   let t: TestApp;
   let tenant: Tenant;
