@@ -104,11 +104,21 @@ export class RunDispatcher {
     }
   }
 
-  /** Whether Bull still holds a job for the run that will deliver it (waiting, delayed, active). */
+  /**
+   * Whether Bull still holds a job for the run that will deliver it (waiting, delayed, active).
+   * A job of the run's id that will not is removed, or it would keep the run's job from being
+   * added again (job id = run id): a finished one, or one a Redis restart emptied under a worker
+   * (the worker took its id from the old server and marked it taken on the new, empty one,
+   * leaving a job of no name and no data in no list).
+   */
   async hasPendingJob(run: QueuedRun): Promise<boolean> {
     const job = await this.queue(this.registry.get(run.type).queue).getJob(run.id);
     if (!job) return false;
     const state = await job.getState();
-    return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused';
+    if (state === 'waiting' || state === 'delayed' || state === 'active' || state === 'paused')
+      return true;
+    // Refused while a worker's lock on it lasts: a later sweep removes it.
+    await job.remove().catch(() => undefined);
+    return false;
   }
 }

@@ -107,6 +107,24 @@ describe('run-liveness', () => {
       });
       expect(cancelled.body.outcome).toBe('cancelled');
     });
+
+    it('is dispatched again when a Redis restart left an empty job of its id', async () => {
+      const own = await ownTenant();
+      const { body: started } = await start({ key: `emptied-${randomUUID()}` }, own);
+      const id = started.run.id;
+      const queue = t.app.get(RunDispatcher).queue('probe');
+      await (await queue.getJob(id))!.remove();
+      // What a worker's take leaves on an emptied Redis: the job's hash with `processedOn` alone.
+      await queue.client.hset(queue.toKey(id), 'processedOn', Date.now());
+      expect((await queue.getJob(id))?.data).toEqual({});
+
+      expect(await ofTenant((await sweep(1)).redispatched, own.tenant.id)).toEqual([id]);
+      expect((await queue.getJob(id))?.data).toEqual({ runId: id });
+      const cancelled = await t.http.post(`/operations/${id}/cancel`, {
+        token: own.operator.token,
+      });
+      expect(cancelled.body.outcome).toBe('cancelled');
+    });
   });
 
   describe('Redis losing every job', () => {
