@@ -1,4 +1,4 @@
-import { scanLogs } from './invariants.js';
+import { overlappingRuns, scanLogs } from './invariants.js';
 
 describe('the soak’s log scan', () => {
   const clean = [
@@ -25,5 +25,45 @@ describe('the soak’s log scan', () => {
     expect(scan.leaks).toHaveLength(1);
     expect(scan.leaks[0]).toMatch(/^worker-1\.log:4: /);
     expect(scan.leaks[0]).not.toContain('s3cret-value');
+  });
+});
+
+describe('the soak’s history of one identity’s runs', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 11, 3, 6, 37, 28) + ms);
+  const life = (id: string, created: number, completed: number | null, hash = 'h1') => ({
+    id,
+    hash,
+    createdAt: at(created),
+    completedAt: completed === null ? null : at(completed),
+  });
+
+  it('passes runs that follow each other, whatever the order of their ids', () => {
+    // As the soak of 2026-12-03 saw it: the first id's insert landed after the second's run had
+    // completed (its start raced that run to completion), and then it ran itself.
+    const runs = [life('01a23a9f-4de3', 95, 148), life('01a23a9f-4def', 25, 93)];
+    expect(overlappingRuns(runs)).toEqual([]);
+  });
+
+  it('passes an insert that waited on the completion of the identity’s holder', () => {
+    expect(overlappingRuns([life('a', 0, 500), life('b', 450, 900)])).toEqual([]);
+  });
+
+  it('finds a run created while another of its identity was active', () => {
+    expect(overlappingRuns([life('a', 0, 500), life('b', 300, 900)])).toEqual([
+      { hash: 'h1', first: 'a', second: 'b' },
+    ]);
+  });
+
+  it('finds a run created while a long-running earlier one was active, not only the latest', () => {
+    const runs = [life('a', 0, 5000), life('b', 200, 400), life('c', 1000, null)];
+    expect(overlappingRuns(runs)).toEqual([
+      { hash: 'h1', first: 'a', second: 'b' },
+      { hash: 'h1', first: 'a', second: 'c' },
+    ]);
+  });
+
+  it('finds a run created while one never completed, and keeps identities apart', () => {
+    const runs = [life('a', 0, null), life('b', 200, 300, 'h2'), life('c', 9000, null)];
+    expect(overlappingRuns(runs)).toEqual([{ hash: 'h1', first: 'a', second: 'c' }]);
   });
 });
