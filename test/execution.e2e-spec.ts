@@ -1,7 +1,8 @@
-/** Executing runs: liveness (lost workers, orphaned jobs, Redis down) and fleet-scale budgets. */
+/** Executing runs: liveness (lost workers, orphaned jobs, Redis down), fleet-scale budgets, a graceful stop. */
 import { jest } from '@jest/globals';
 import './execution/run-liveness.js';
 import './execution/fleet-execution.js';
+import './execution/graceful-stop.js';
 
 // run-liveness starts worker and CLI processes: tens of seconds each on a loaded machine.
 jest.setTimeout(180_000);

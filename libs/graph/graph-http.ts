@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
@@ -49,7 +49,7 @@ const header = (headers: Dispatcher.ResponseData['headers'], name: string) => {
  * this process until it has passed ({@link TenantBackoff}), not only the one that was refused.
  */
 @Injectable()
-export class GraphHttp implements OnModuleDestroy {
+export class GraphHttp implements OnApplicationShutdown {
   private readonly logger = new Logger(GraphHttp.name);
   /** Shared with MSAL's network client, so tokens and calls trust the same roots. */
   readonly dispatcher: Agent;
@@ -86,7 +86,12 @@ export class GraphHttp implements OnModuleDestroy {
     this.processLimiter = new ConcurrencyLimiter(concurrencyPerProcess ?? Infinity);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Not before: a stopping worker drains its runs first (`beforeApplicationShutdown`), and their
+   * Graph requests still go out (closed at `onModuleDestroy`, the pool refused them: "The client is
+   * destroyed", and each run in flight lost the rest of its work).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.dispatcher.close();
   }
 

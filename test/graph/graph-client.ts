@@ -394,7 +394,7 @@ describe('graph-client', () => {
           await eventually(async () => (await graphRequests(entra, '/v1.0/groups')).length === 2),
         ).toBe(true);
       } finally {
-        await http.onModuleDestroy();
+        await http.onApplicationShutdown();
       }
     });
 

@@ -35,7 +35,7 @@ describe('graph-sim-writes', () => {
     } as unknown as AppConfig);
   });
   afterAll(async () => {
-    await http?.onModuleDestroy();
+    await http?.onApplicationShutdown();
     await sim?.close();
   });
 

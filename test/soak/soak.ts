@@ -321,6 +321,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       fault.detail.answersInNext10s = answers;
     }
 
+    // The clock stops with the load: a tick while the invariants are read (every minute) would
+    // start runs that nothing drains, and runs_complete would find them running.
+    await Promise.all(schedulers.map((scheduler) => scheduler.kill('SIGTERM')));
     say('load stopped; draining');
     const drainStart = Date.now();
     let sweeps = 0;
