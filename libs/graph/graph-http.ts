@@ -87,9 +87,8 @@ export class GraphHttp implements OnApplicationShutdown {
   }
 
   /**
-   * Not before: a stopping worker drains its runs first (`beforeApplicationShutdown`), and their
-   * Graph requests still go out (closed at `onModuleDestroy`, the pool refused them: "The client is
-   * destroyed", and each run in flight lost the rest of its work).
+   * Not at `onModuleDestroy`: that comes before a stopping worker drains its runs
+   * (`beforeApplicationShutdown`), whose Graph requests then failed ("The client is destroyed").
    */
   async onApplicationShutdown(): Promise<void> {
     await this.dispatcher.close();
