@@ -1,4 +1,4 @@
-/** Executing runs: liveness (lost workers, orphaned jobs, Redis down), fleet-scale budgets, a graceful stop. */
+/** Executing runs: liveness (lost workers, orphaned jobs, Redis down), fleet budgets, stopping. */
 import { jest } from '@jest/globals';
 import './execution/run-liveness.js';
 import './execution/fleet-execution.js';
